@@ -1,0 +1,319 @@
+"""Comment commands and event handlers: plain functions, session in, effect (and events) out.
+
+Every status change goes through :func:`change_status`, which keeps the counts, the thread
+version (ETag and cache key), the moderation log and the outbox in step, in the caller's
+transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
+                                      ModerationLog, Outbox, Vote)
+from services.comments.render import excerpt, render_markdown
+from shared.auth import email_key
+from shared.db import utcnow
+from shared.errors import ApiError
+from shared.events import Event, EventType, new_event
+from shared.outbox import add_events
+
+PRODUCER = "comments"
+S = CommentStatus
+
+#: status reached -> event announcing it
+_STATUS_EVENTS = {
+    S.APPROVED: EventType.COMMENT_APPROVED,
+    S.REJECTED: EventType.COMMENT_REJECTED,
+    S.SPAM: EventType.COMMENT_REJECTED,
+    S.REMOVED: EventType.COMMENT_REMOVED,
+    S.DELETED: EventType.COMMENT_DELETED,
+    S.PENDING: EventType.COMMENT_REMOVED,  # approved -> held again: gone from public view
+}
+
+
+@dataclass
+class Deps:
+    secret: str
+    email_hmac_key: str
+    max_depth: int = 4
+    edit_window: timedelta = timedelta(minutes=15)
+    flag_hold_threshold: int = 3
+    votes_per_ip: int = 5
+    now: Callable[[], datetime] = field(default=utcnow)
+
+    def ip_hash(self, ip: str) -> str:
+        return hmac.new(self.secret.encode(), f"ip:{ip}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def hash_edit_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- status changes --------------------------------------------------------------------------
+
+
+def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, action: str,
+                  reason: str = "", screened: bool = True) -> None:
+    old = c.status
+    s.add(ModerationLog(comment_id=c.id, actor=actor, action=action, from_status=str(old), to_status=str(new),
+                        reason=reason or ""))
+    if new == old and not (new == S.APPROVED and screened and not c.screened):
+        return
+    delta = (new == S.APPROVED) - (old == S.APPROVED)
+    # the first *screened* approval is the one readers are notified of (edits never are)
+    first_approval = new == S.APPROVED and screened and not c.ever_approved
+    c.status = new
+    c.updated_at = utcnow()
+    if first_approval:
+        c.ever_approved = True
+    if delta and c.ancestor_ids:
+        s.execute(update(Comment).where(Comment.id.in_(c.ancestor_ids))
+                  .values(approved_descendants=Comment.approved_descendants + delta))
+    s.execute(update(ArticleProjection).where(ArticleProjection.slug == c.article).values(
+        approved_count=ArticleProjection.approved_count + delta,
+        thread_version=ArticleProjection.thread_version + 1))
+    title = s.scalar(select(ArticleProjection.title).where(ArticleProjection.slug == c.article)) or ""
+    add_events(s, Outbox, [new_event(_STATUS_EVENTS[new], c.id, {
+        "comment_id": c.id, "article": c.article, "article_title": title, "parent_id": c.parent_id,
+        "ancestor_ids": c.ancestor_ids, "author_key": c.author_key, "author_name": c.author_name,
+        "excerpt": excerpt(c.body_md), "previous_status": str(old), "status": str(new),
+        "revision": c.revision, "screened": screened, "first_approval": first_approval,
+        "imported": c.imported, "actor": actor, "reason": reason or None,
+    }, PRODUCER)])
+
+
+def _bump_thread(s: Session, slug: str) -> None:
+    s.execute(update(ArticleProjection).where(ArticleProjection.slug == slug)
+              .values(thread_version=ArticleProjection.thread_version + 1))
+
+
+def _submitted_event(c: Comment, etype: EventType, mode: str) -> Event:
+    return new_event(etype, c.id, {
+        "comment_id": c.id, "article": c.article, "parent_id": c.parent_id, "author_key": c.author_key,
+        "author_name": c.author_name, "body": c.body_md, "revision": c.revision, "moderation_mode": mode,
+        "status": str(c.status), "anchor_quote": c.anchor_quote,
+    }, PRODUCER)
+
+
+# -- reader commands -------------------------------------------------------------------------
+
+
+def open_article(s: Session, slug: str) -> ArticleProjection:
+    a = s.get(ArticleProjection, slug)
+    if a is None or a.status == "deleted":
+        raise ApiError(404, f"No article {slug!r}.", details={"article": ["Unknown article."]})
+    if a.status != "published":
+        raise ApiError(409, "This article is not published.", code="article_not_published")
+    if a.comment_status != "open":
+        raise ApiError(409, "Comments are closed on this article.", code="comments_closed")
+    return a
+
+
+def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Comment, str]:
+    """Store a new comment (pending, or approved at once on post-moderation articles)."""
+    article = open_article(s, data["article"])
+    parent = None
+    if data.get("parent_id") is not None:
+        parent = s.get(Comment, data["parent_id"])
+        if parent is None or parent.article != article.slug or parent.status != S.APPROVED:
+            raise ApiError(422, "The parent comment is not in this discussion.",
+                           details={"parent_id": ["No approved comment with this id on this article."]})
+        # deeper replies attach to the deepest allowed ancestor, keeping the thread readable
+        while parent.depth >= deps.max_depth:
+            parent = s.get(Comment, parent.parent_id)
+    token = secrets.token_urlsafe(24)
+    anchor = data.get("anchor") or {}
+    c = Comment(
+        article=article.slug, parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        path=(f"{parent.path}{parent.id}/" if parent else ""), depth=(parent.depth + 1) if parent else 0,
+        author_name=data["author_name"], author_email=data["author_email"],
+        author_key=email_key(deps.email_hmac_key, data["author_email"]), ip_hash=deps.ip_hash(ip),
+        body_md=data["body"], body_html=render_markdown(data["body"]),
+        anchor_paragraph=anchor.get("paragraph_id"), anchor_quote=anchor.get("quote"),
+        status=S.PENDING, edit_token_hash=hash_edit_token(token), created_at=deps.now(), updated_at=deps.now(),
+    )
+    s.add(c)
+    s.flush()
+    add_events(s, Outbox, [_submitted_event(c, EventType.COMMENT_SUBMITTED, article.moderation_mode)])
+    if article.moderation_mode == "post":
+        change_status(s, c, S.APPROVED, actor=str(Actor.SCREENING), action="post-moderation",
+                      reason="shown before screening (post-moderation article)", screened=False)
+    return c, token
+
+
+def own_comment(s: Session, comment_id: int, token: str | None) -> Comment:
+    c = s.get(Comment, comment_id)
+    if c is None or c.status == S.DELETED:
+        raise ApiError(404, "No such comment.")
+    if not token or not hmac.compare_digest(c.edit_token_hash, hash_edit_token(token)):
+        raise ApiError(403, "The edit token does not match this comment.")
+    return c
+
+
+def _within_window(c: Comment, deps: Deps) -> None:
+    if deps.now() - c.created_at > deps.edit_window:
+        raise ApiError(409, "The time to change this comment has passed.", code="edit_window_closed")
+
+
+def edit_comment(s: Session, c: Comment, body: str, deps: Deps) -> Comment:
+    _within_window(c, deps)
+    if c.approved_descendants > 0:
+        raise ApiError(409, "A comment with replies cannot be edited.", code="has_replies")
+    if c.status not in (S.PENDING, S.APPROVED):
+        raise ApiError(409, f"A {c.status} comment cannot be edited.", code="not_editable")
+    article = s.get(ArticleProjection, c.article)
+    c.body_md, c.body_html = body, render_markdown(body)
+    c.revision += 1
+    c.edited_at = c.updated_at = deps.now()
+    c.screened, c.held, c.moderator_decided = False, False, False
+    if article is not None and article.moderation_mode == "pre" and c.status == S.APPROVED:
+        change_status(s, c, S.PENDING, actor=str(Actor.AUTHOR), action="edit", reason="edited; screening again")
+    else:
+        _bump_thread(s, c.article)
+    add_events(s, Outbox, [_submitted_event(c, EventType.COMMENT_EDITED,
+                                            article.moderation_mode if article else "pre")])
+    return c
+
+
+def delete_comment(s: Session, c: Comment, deps: Deps) -> None:
+    """Soft delete: a comment with replies stays as a "[deleted]" placeholder to keep the shape."""
+    _within_window(c, deps)
+    change_status(s, c, S.DELETED, actor=str(Actor.AUTHOR), action="delete", reason="deleted by its author")
+    c.body_md = c.body_html = ""
+    c.author_name, c.author_email, c.anchor_quote = "", "", None
+
+
+def vote(s: Session, comment_id: int, voter_id: str, value: int, ip: str, deps: Deps) -> Comment:
+    c = s.get(Comment, comment_id)
+    if c is None or c.status != S.APPROVED:
+        raise ApiError(404, "No such comment.")
+    ip_hash = deps.ip_hash(ip)
+    existing = s.get(Vote, (comment_id, voter_id))
+    old = existing.value if existing else 0
+    if existing is None and value:
+        voters_here = s.scalar(select(func.count()).select_from(Vote)
+                               .where(Vote.comment_id == comment_id, Vote.ip_hash == ip_hash))
+        if voters_here >= deps.votes_per_ip:
+            raise ApiError(429, "Too many votes on this comment from your network.", code="vote_limit",
+                           headers={"Retry-After": "3600"})
+    if value == old:
+        return c
+    if existing is None:
+        s.add(Vote(comment_id=comment_id, voter_id=voter_id, ip_hash=ip_hash, value=value))
+    elif value == 0:
+        s.delete(existing)
+    else:
+        existing.value, existing.updated_at = value, deps.now()
+    up = (value == 1) - (old == 1)
+    down = (value == -1) - (old == -1)
+    s.execute(update(Comment).where(Comment.id == comment_id).values(
+        upvotes=Comment.upvotes + up, downvotes=Comment.downvotes + down, score=Comment.score + up - down))
+    _bump_thread(s, c.article)
+    s.flush()
+    s.refresh(c)
+    add_events(s, Outbox, [new_event(EventType.COMMENT_VOTED, c.id, {
+        "comment_id": c.id, "article": c.article, "score": c.score, "upvotes": c.upvotes,
+        "downvotes": c.downvotes}, PRODUCER)])
+    return c
+
+
+def flag(s: Session, comment_id: int, reason: str, note: str, reporter: str, deps: Deps) -> Comment:
+    """Record a reader's report; enough reports take an approved comment back to the queue."""
+    c = s.get(Comment, comment_id)
+    if c is None or c.status != S.APPROVED:
+        raise ApiError(404, "No such comment.")
+    key = deps.ip_hash(reporter)
+    if s.scalar(select(Flag.id).where(Flag.comment_id == c.id, Flag.reporter_key == key)) is not None:
+        return c  # one report per reader counts; repeating it is not an error
+    s.add(Flag(comment_id=c.id, reporter_key=key, reason=reason, note=note or ""))
+    c.flag_count += 1
+    add_events(s, Outbox, [new_event(EventType.COMMENT_FLAGGED, c.id, {
+        "comment_id": c.id, "article": c.article, "reason": reason, "flag_count": c.flag_count}, PRODUCER)])
+    if c.flag_count >= deps.flag_hold_threshold and not c.moderator_decided:
+        c.held = True
+        change_status(s, c, S.PENDING, actor=str(Actor.READERS), action="hold",
+                      reason=f"{c.flag_count} reader reports")
+    return c
+
+
+# -- moderators ------------------------------------------------------------------------------
+
+_DECISIONS = {
+    Decision.APPROVE: lambda c: S.APPROVED,
+    Decision.REJECT: lambda c: S.REMOVED if c.status == S.APPROVED else S.REJECTED,
+    Decision.SPAM: lambda c: S.SPAM,
+}
+
+
+def decide(s: Session, comment_id: int, decision: Decision, reason: str, moderator: str) -> Comment:
+    c = s.get(Comment, comment_id)
+    if c is None or c.status == S.DELETED:
+        raise ApiError(404, "No such comment.")
+    new = _DECISIONS[decision](c)
+    c.held, c.moderator_decided = False, True
+    change_status(s, c, new, actor=moderator, action=str(decision), reason=reason)
+    c.screened = True
+    return c
+
+
+# -- event handlers --------------------------------------------------------------------------
+
+
+def project_article(s: Session, event: Event, deps: Deps) -> None:
+    """Keep the local article projection; the highest revision wins, whatever the order."""
+    d = event.data
+    a = s.get(ArticleProjection, d["slug"])
+    if a is not None and a.revision >= d["revision"]:
+        return
+    if a is None:
+        a = ArticleProjection(slug=d["slug"], approved_count=0, thread_version=0)
+        s.add(a)
+    a.revision = d["revision"]
+    if event.type == EventType.ARTICLE_DELETED:
+        a.status = "deleted"
+        a.comment_status = a.comment_status or "closed"
+        a.moderation_mode = a.moderation_mode or "pre"
+        a.title = a.title or ""
+    else:
+        a.title, a.status = d["title"], d["status"]
+        a.comment_status, a.moderation_mode = d["comment_status"], d["moderation_mode"]
+    a.thread_version = (a.thread_version or 0) + 1
+
+
+def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
+    """Apply screening to the revision it screened; a moderator's decision always wins."""
+    d = event.data
+    c = s.get(Comment, d["comment_id"])
+    if c is None or c.revision != d["revision"] or c.moderator_decided or c.screened:
+        return
+    c.verdict, c.verdict_category = d["verdict"], d.get("category")
+    c.verdict_reasons, c.verdict_scores, c.policy_version = d["reasons"], d["scores"], d["policy_version"]
+    why = "; ".join(r["message"] for r in d["reasons"])[:2000]
+    actor = f"{Actor.SCREENING}:{d['policy_version']}"
+    if d["verdict"] == "approve":
+        change_status(s, c, S.APPROVED, actor=actor, action="approve", reason=why or "clean")
+    elif d["verdict"] == "hold":
+        c.held = True
+        change_status(s, c, S.PENDING, actor=actor, action="hold", reason=why)
+    else:
+        target = S.SPAM if d.get("category") == "spam" else S.REJECTED
+        change_status(s, c, target, actor=actor, action="reject", reason=why)
+    c.screened = True
+
+
+EVENT_HANDLERS = {
+    EventType.ARTICLE_PUBLISHED: [project_article],
+    EventType.ARTICLE_UPDATED: [project_article],
+    EventType.ARTICLE_UNPUBLISHED: [project_article],
+    EventType.ARTICLE_DELETED: [project_article],
+    EventType.COMMENT_MODERATED: [apply_verdict],
+}

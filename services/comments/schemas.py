@@ -1,0 +1,215 @@
+"""Request and response schemas of the comments API (they are also its OpenAPI document)."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from services.comments.models import Decision, FlagReason
+from services.comments.threads import Sort
+from shared.text import strip_control
+
+_ID = validate.Range(min=1, max=2**53)
+
+
+class Trimmed(fields.String):
+    """A string with control characters removed and surrounding whitespace trimmed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return strip_control(super()._deserialize(value, attr, data, **kwargs)).strip()
+
+
+class AnchorIn(Schema):
+    paragraph_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    quote = Trimmed(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class CommentIn(Schema):
+    article = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    parent_id = fields.Integer(allow_none=True, load_default=None, validate=_ID)
+    author_name = Trimmed(required=True, validate=validate.Length(min=1, max=60))
+    author_email = fields.String(required=True, validate=validate.Length(max=320))
+    body = Trimmed(required=True, validate=validate.Length(min=1, max=5000))
+    anchor = fields.Nested(AnchorIn, allow_none=True, load_default=None)
+
+    @validates("author_email")
+    def _email(self, value, **_):
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(str(exc)) from None
+
+    @post_load
+    def _normalise(self, data, **_):
+        data["author_email"] = validate_email(data["author_email"], check_deliverability=False).normalized
+        return data
+
+
+class CommentEdit(Schema):
+    body = Trimmed(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class VoteIn(Schema):
+    voter_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
+    value = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, -1, 0]))
+
+
+class FlagIn(Schema):
+    reason = fields.Enum(FlagReason, by_value=True, required=True)
+    note = Trimmed(load_default="", validate=validate.Length(max=500))
+
+
+class DecisionIn(Schema):
+    decision = fields.Enum(Decision, by_value=True, required=True)
+    reason = Trimmed(load_default="", validate=validate.Length(max=1000))
+
+
+class ThreadArgs(Schema):
+    article = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    sort = fields.Enum(Sort, by_value=True, load_default=Sort.MOST_VOTED)
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class CountArgs(Schema):
+    article = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+                          validate=validate.Length(min=1, max=100))
+
+
+class PageArgs(Schema):
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LogArgs(PageArgs):
+    comment_id = fields.Integer(validate=_ID)
+
+
+class AnchorOut(Schema):
+    paragraph_id = fields.String()
+    quote = fields.String()
+
+
+class CommentOut(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    depth = fields.Integer()
+    author_name = fields.String()
+    body_html = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True)
+    score = fields.Integer()
+    upvotes = fields.Integer()
+    downvotes = fields.Integer()
+    anchor = fields.Nested(AnchorOut, allow_none=True)
+    replies = fields.List(fields.Nested(lambda: CommentOut()))
+    reply_count = fields.Integer()
+
+
+class ThreadOut(Schema):
+    article = fields.String()
+    sort = fields.String()
+    total = fields.Integer(metadata={"description": "approved comments on the article"})
+    items = fields.List(fields.Nested(CommentOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class OwnCommentOut(CommentOut):
+    """What the author sees through the edit token, including a pending comment."""
+
+    article = fields.String()
+    body_md = fields.String()
+    editable_until = fields.DateTime()
+
+
+class CreatedOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    edit_token = fields.String(metadata={"description": "shown once; needed to edit or delete"})
+    editable_until = fields.DateTime()
+    comment = fields.Nested(OwnCommentOut)
+
+
+class CountsOut(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class VoteOut(Schema):
+    id = fields.Integer()
+    score = fields.Integer()
+    upvotes = fields.Integer()
+    downvotes = fields.Integer()
+    value = fields.Integer()
+
+
+class FlagOut(Schema):
+    id = fields.Integer()
+    received = fields.Boolean()
+
+
+class SpanOut(Schema):
+    start = fields.Integer()
+    end = fields.Integer()
+    text = fields.String()
+
+
+class ReasonOut(Schema):
+    check = fields.String()
+    category = fields.String()
+    message = fields.String()
+    score = fields.Float()
+    spans = fields.List(fields.Nested(SpanOut))
+
+
+class AuthorHistoryOut(Schema):
+    approved = fields.Integer()
+    pending = fields.Integer()
+    rejected = fields.Integer()
+    spam = fields.Integer()
+    removed = fields.Integer()
+
+
+class QueueItemOut(Schema):
+    id = fields.Integer()
+    article = fields.String()
+    article_title = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    author_name = fields.String()
+    author_email = fields.String(metadata={"description": "moderators only"})
+    body_md = fields.String()
+    body_html = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    flag_count = fields.Integer()
+    verdict = fields.String(allow_none=True)
+    verdict_category = fields.String(allow_none=True)
+    policy_version = fields.String(allow_none=True)
+    reasons = fields.List(fields.Nested(ReasonOut))
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    author_history = fields.Nested(AuthorHistoryOut)
+
+
+class QueueOut(Schema):
+    items = fields.List(fields.Nested(QueueItemOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LogEntryOut(Schema):
+    id = fields.Integer()
+    comment_id = fields.Integer()
+    actor = fields.String()
+    action = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    reason = fields.String()
+    at = fields.DateTime()
+
+
+class LogOut(Schema):
+    items = fields.List(fields.Nested(LogEntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DecisionOut(Schema):
+    id = fields.Integer()
+    status = fields.String()

@@ -1,0 +1,254 @@
+"""The event contract: one envelope for every event and one catalogue of payload schemas.
+
+Producers build events with :func:`new_event`, which validates the payload against the
+catalogue before anything is written, so a producer bug fails at the source rather than in
+every consumer. Consumers call :func:`decode`, which validates again: a stream is shared by
+independently deployed services, so a consumer cannot trust that the producer ran the same
+code it did. Anything that does not decode raises :class:`InvalidEvent`, which the stream
+consumer turns into a dead-letter entry instead of a crash.
+
+Payloads carry no personal data beyond what a consumer needs: authors are identified by an
+HMAC of their email (``author_key``), never the address itself.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from ulid import ULID
+
+ENVELOPE_VERSION = 1
+
+
+class EventType(StrEnum):
+    ARTICLE_PUBLISHED = "article.published"
+    ARTICLE_UPDATED = "article.updated"
+    ARTICLE_UNPUBLISHED = "article.unpublished"
+    ARTICLE_DELETED = "article.deleted"
+    COMMENT_SUBMITTED = "comment.submitted"
+    COMMENT_EDITED = "comment.edited"
+    COMMENT_APPROVED = "comment.approved"
+    COMMENT_REJECTED = "comment.rejected"
+    COMMENT_REMOVED = "comment.removed"
+    COMMENT_DELETED = "comment.deleted"
+    COMMENT_VOTED = "comment.voted"
+    COMMENT_FLAGGED = "comment.flagged"
+    COMMENT_MODERATED = "comment.moderated"
+
+
+class InvalidEvent(Exception):
+    """An entry that is not a valid event of a known type and version."""
+
+    def __init__(self, reason: str, raw: Any = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.raw = raw
+
+
+# -- payload schemas -------------------------------------------------------------------------
+
+_STATUSES = ("pending", "approved", "rejected", "spam", "removed", "deleted")
+
+
+class ArticleState(Schema):
+    """Full state of an article: consumers keep a projection and apply the highest revision."""
+
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True)
+    summary = fields.String(load_default="")
+    body_html = fields.String(load_default="")
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "published", "unpublished"]))
+    comment_status = fields.String(required=True, validate=validate.OneOf(["open", "closed"]))
+    moderation_mode = fields.String(required=True, validate=validate.OneOf(["pre", "post"]))
+    published_at = fields.DateTime(allow_none=True, load_default=None)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ArticleDeleted(Schema):
+    slug = fields.String(required=True)
+    revision = fields.Integer(required=True)
+
+
+class CommentSubmitted(Schema):
+    """A new comment (or, as ``comment.edited``, a new revision) that needs screening."""
+
+    comment_id = fields.Integer(required=True)
+    article = fields.String(required=True)
+    parent_id = fields.Integer(allow_none=True, load_default=None)
+    author_key = fields.String(required=True)
+    author_name = fields.String(required=True)
+    body = fields.String(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    moderation_mode = fields.String(required=True, validate=validate.OneOf(["pre", "post"]))
+    status = fields.String(required=True, validate=validate.OneOf(_STATUSES))
+    anchor_quote = fields.String(allow_none=True, load_default=None)
+
+
+class CommentStatusChanged(Schema):
+    """Approved, rejected, removed or deleted: enough for counts and notifications."""
+
+    comment_id = fields.Integer(required=True)
+    article = fields.String(required=True)
+    article_title = fields.String(load_default="")
+    parent_id = fields.Integer(allow_none=True, load_default=None)
+    ancestor_ids = fields.List(fields.Integer(), load_default=list)
+    author_key = fields.String(required=True)
+    author_name = fields.String(load_default="")
+    excerpt = fields.String(load_default="")
+    previous_status = fields.String(required=True, validate=validate.OneOf(_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(_STATUSES))
+    revision = fields.Integer(required=True)
+    #: False for the instant approval of a post-moderation comment that screening has not seen yet
+    screened = fields.Boolean(load_default=True)
+    first_approval = fields.Boolean(load_default=False)
+    imported = fields.Boolean(load_default=False)
+    actor = fields.String(load_default="system")
+    reason = fields.String(allow_none=True, load_default=None)
+
+
+class CommentVoted(Schema):
+    comment_id = fields.Integer(required=True)
+    article = fields.String(required=True)
+    score = fields.Integer(required=True)
+    upvotes = fields.Integer(required=True)
+    downvotes = fields.Integer(required=True)
+
+
+class CommentFlagged(Schema):
+    comment_id = fields.Integer(required=True)
+    article = fields.String(required=True)
+    reason = fields.String(required=True)
+    flag_count = fields.Integer(required=True)
+
+
+class VerdictSpan(Schema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    text = fields.String(load_default="")
+
+
+class VerdictReason(Schema):
+    check = fields.String(required=True)
+    category = fields.String(required=True)
+    message = fields.String(required=True)
+    score = fields.Float(load_default=0.0)
+    spans = fields.List(fields.Nested(VerdictSpan), load_default=list)
+
+
+class CommentModerated(Schema):
+    comment_id = fields.Integer(required=True)
+    revision = fields.Integer(required=True)
+    verdict = fields.String(required=True, validate=validate.OneOf(["approve", "hold", "reject"]))
+    category = fields.String(allow_none=True, load_default=None)
+    reasons = fields.List(fields.Nested(VerdictReason), load_default=list)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
+    policy_version = fields.String(required=True)
+
+
+#: (type, version) -> payload schema. A new incompatible payload gets a new version number
+#: here; consumers dead-letter versions they do not know instead of guessing.
+CATALOGUE: dict[tuple[EventType, int], Schema] = {
+    (EventType.ARTICLE_PUBLISHED, 1): ArticleState(),
+    (EventType.ARTICLE_UPDATED, 1): ArticleState(),
+    (EventType.ARTICLE_UNPUBLISHED, 1): ArticleState(),
+    (EventType.ARTICLE_DELETED, 1): ArticleDeleted(),
+    (EventType.COMMENT_SUBMITTED, 1): CommentSubmitted(),
+    (EventType.COMMENT_EDITED, 1): CommentSubmitted(),
+    (EventType.COMMENT_APPROVED, 1): CommentStatusChanged(),
+    (EventType.COMMENT_REJECTED, 1): CommentStatusChanged(),
+    (EventType.COMMENT_REMOVED, 1): CommentStatusChanged(),
+    (EventType.COMMENT_DELETED, 1): CommentStatusChanged(),
+    (EventType.COMMENT_VOTED, 1): CommentVoted(),
+    (EventType.COMMENT_FLAGGED, 1): CommentFlagged(),
+    (EventType.COMMENT_MODERATED, 1): CommentModerated(),
+}
+
+
+# -- the envelope ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: EventType
+    version: int
+    occurred_at: datetime
+    producer: str
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        schema = CATALOGUE[(self.type, self.version)]
+        return json.dumps(
+            {
+                "id": self.id,
+                "type": str(self.type),
+                "version": self.version,
+                "occurred_at": self.occurred_at.isoformat(),
+                "producer": self.producer,
+                "key": self.key,
+                "data": schema.dump(self.data),
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+
+def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, version: int = 1) -> Event:
+    """Build and validate an event. Raises ``InvalidEvent`` when the payload breaks the schema."""
+    schema = CATALOGUE.get((type, version))
+    if schema is None:
+        raise InvalidEvent(f"unknown event {type} v{version}")
+    errors = schema.validate(schema.dump(data))
+    if errors:
+        raise InvalidEvent(f"invalid {type} payload: {errors}")
+    return Event(
+        id=str(ULID()),
+        type=type,
+        version=version,
+        occurred_at=datetime.now(timezone.utc),
+        producer=producer,
+        key=str(key),
+        data=schema.load(schema.dump(data)),
+    )
+
+
+def decode(raw: str | bytes) -> Event:
+    """Parse and validate one serialized event; raise ``InvalidEvent`` with the reason."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}", raw) from None
+    if not isinstance(doc, dict):
+        raise InvalidEvent("envelope is not an object", raw)
+    missing = [k for k in ("id", "type", "version", "occurred_at", "producer", "key", "data") if k not in doc]
+    if missing:
+        raise InvalidEvent(f"envelope lacks {', '.join(missing)}", raw)
+    try:
+        etype = EventType(doc["type"])
+    except ValueError:
+        raise InvalidEvent(f"unknown event type {doc['type']!r}", raw) from None
+    version = doc["version"]
+    schema = CATALOGUE.get((etype, version)) if isinstance(version, int) else None
+    if schema is None:
+        raise InvalidEvent(f"unknown version {version!r} of {etype}", raw)
+    try:
+        occurred_at = datetime.fromisoformat(str(doc["occurred_at"]))
+        data = schema.load(doc["data"]) if isinstance(doc["data"], dict) else None
+    except (ValueError, ValidationError) as exc:
+        raise InvalidEvent(f"invalid {etype} payload: {getattr(exc, 'messages', exc)}", raw) from None
+    if data is None:
+        raise InvalidEvent("data is not an object", raw)
+    return Event(
+        id=str(doc["id"]),
+        type=etype,
+        version=version,
+        occurred_at=occurred_at,
+        producer=str(doc["producer"]),
+        key=str(doc["key"]),
+        data=data,
+    )

@@ -1,0 +1,69 @@
+"""The wiring every service shares: its database, its Redis client, its relay and consumer.
+
+A service's ``app.py`` builds one :class:`Runtime` in its factory (never at import) and hands
+it to the Flask app, the relay and the consumer, so tests swap the database or Redis in one
+place.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import redis
+
+from shared.bus import Publisher, connect
+from shared.consumer import BatchHandler, StreamConsumer, inline_batch_handler
+from shared.db import Database
+from shared.outbox import Relay, wake_relay
+from shared.settings import CommonSettings
+
+
+@dataclass
+class Runtime:
+    name: str
+    common: CommonSettings
+    db: Database
+    redis: redis.Redis
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, name: str, common: CommonSettings, database_url: str) -> "Runtime":
+        return cls(name=name, common=common, db=Database(database_url), redis=connect(common.redis_url))
+
+    @property
+    def namespace(self) -> str:
+        return self.common.namespace
+
+    def wake_relay(self) -> None:
+        wake_relay(self.redis, self.namespace, self.name)
+
+    def relay(self, outbox_model) -> Relay:
+        publisher = Publisher(connect(self.common.redis_url, blocking=True), self.namespace,
+                              self.common.stream_maxlen)
+        return Relay(self.db, outbox_model, publisher, self.name, max_age_days=self.common.stream_max_age_days)
+
+    def consumer(self, producers: Iterable[str], handle_batch: BatchHandler, **kw) -> StreamConsumer:
+        return StreamConsumer(
+            connect(self.common.redis_url, blocking=True), self.namespace, self.name, producers, handle_batch,
+            claim_idle_ms=kw.pop("claim_idle_ms", self.common.claim_idle_ms),
+            max_deliveries=kw.pop("max_deliveries", self.common.max_deliveries), **kw,
+        )
+
+    def inline_consumer(self, producers: Iterable[str], processed_model, handlers: dict, deps, **kw) -> StreamConsumer:
+        return self.consumer(producers, inline_batch_handler(self.db, processed_model, self.name, handlers, deps), **kw)
+
+
+def run_until_signalled(target, *, label: str) -> None:
+    """Run ``target(stop_event)`` until SIGINT/SIGTERM, then let it finish its current step."""
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        logging.getLogger(label).info("%s: stopping on signal %s", label, signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    target(stop)
