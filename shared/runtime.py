@@ -10,7 +10,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import redis
 
@@ -56,14 +56,33 @@ class Runtime:
         return self.consumer(producers, inline_batch_handler(self.db, processed_model, self.name, handlers, deps), **kw)
 
 
-def run_until_signalled(target, *, label: str) -> None:
-    """Run ``target(stop_event)`` until SIGINT/SIGTERM, then let it finish its current step."""
+def run_all_until_signalled(targets: dict[str, Callable[[threading.Event], None]]) -> None:
+    """Run each ``target(stop_event)`` in a thread until SIGINT/SIGTERM, then let each finish
+    its current step. If one target dies, the others are stopped and the process exits non-zero
+    so the supervisor (compose, honcho) notices."""
     stop = threading.Event()
+    failed: list[str] = []
+    log = logging.getLogger("parley")
 
     def _stop(signum, _frame):
-        logging.getLogger(label).info("%s: stopping on signal %s", label, signum)
+        log.info("stopping on signal %s", signum)
         stop.set()
+
+    def _guard(name, target):
+        try:
+            target(stop)
+        except Exception:
+            log.exception("%s died", name)
+            failed.append(name)
+            stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    target(stop)
+    threads = [threading.Thread(target=_guard, args=item, name=item[0]) for item in targets.items()]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        for t in threads:
+            t.join(0.5)
+    if failed:
+        raise SystemExit(f"{', '.join(failed)} failed")

@@ -238,7 +238,7 @@ def flag(s: Session, comment_id: int, reason: str, note: str, reporter: str, dep
     c.flag_count += 1
     add_events(s, Outbox, [new_event(EventType.COMMENT_FLAGGED, c.id, {
         "comment_id": c.id, "article": c.article, "reason": reason, "flag_count": c.flag_count}, PRODUCER)])
-    if c.flag_count >= deps.flag_hold_threshold and not c.moderator_decided:
+    if c.flag_count >= deps.flag_hold_threshold:
         c.held = True
         change_status(s, c, S.PENDING, actor=str(Actor.READERS), action="hold",
                       reason=f"{c.flag_count} reader reports")
@@ -259,7 +259,8 @@ def decide(s: Session, comment_id: int, decision: Decision, reason: str, moderat
     if c is None or c.status == S.DELETED:
         raise ApiError(404, "No such comment.")
     new = _DECISIONS[decision](c)
-    c.held, c.moderator_decided = False, True
+    # the reports so far have been reviewed; only new ones count towards the next hold
+    c.held, c.moderator_decided, c.flag_count = False, True, 0
     change_status(s, c, new, actor=moderator, action=str(decision), reason=reason)
     c.screened = True
     return c

@@ -1,0 +1,39 @@
+# Parley: `make run` starts everything, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast bench install check-compose clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/parley migrate
+	$(BIN)/parley seed
+	$(BIN)/honcho -f Procfile start
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+ifeq ($(CI),true)
+	PARLEY_TEST_BACKEND=server $(BIN)/python -m pytest tests/integration tests/e2e
+endif
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+check-compose:
+	docker-compose config -q
+
+clean:
+	rm -rf var/*.db var/redis var/mail
