@@ -1,0 +1,103 @@
+"""How screening verdicts land on comments (handlers only, on a throwaway SQLite database)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from services.comments import handlers
+from services.comments.models import ArticleProjection, Base, Comment, Outbox
+from shared.db import Database
+from shared.events import EventType, decode, new_event
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = Database(f"sqlite:///{tmp_path / 'c.db'}")
+    Base.metadata.create_all(d.engine)
+    with d.session() as s:
+        s.add(ArticleProjection(slug="a", title="A", status="published", comment_status="open",
+                                moderation_mode="pre", revision=1))
+    return d
+
+
+@pytest.fixture
+def deps():
+    return handlers.Deps(secret="s", email_hmac_key="k")
+
+
+def _submit(db, deps, **kw):
+    with db.session() as s:
+        c, _ = handlers.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
+                                           "body": "hi", **kw}, deps)
+        return c.id
+
+
+def _verdict(comment_id, verdict, revision=1, category=None):
+    return new_event(EventType.COMMENT_MODERATED, comment_id, {
+        "comment_id": comment_id, "revision": revision, "verdict": verdict, "category": category,
+        "reasons": [{"check": "words", "category": "profanity", "message": "blocked word", "score": 1.0,
+                     "spans": [{"start": 0, "end": 2, "text": "hi"}]}],
+        "scores": {"toxicity": 0.9}, "policy_version": "2026.1"}, "moderation")
+
+
+def _apply(db, deps, event):
+    with db.session() as s:
+        handlers.apply_verdict(s, event, deps)
+        return s.get(Comment, event.data["comment_id"])
+
+
+def test_approve_verdict_makes_a_pending_comment_public_and_announces_it(db, deps):
+    cid = _submit(db, deps)
+    c = _apply(db, deps, _verdict(cid, "approve"))
+    assert c.status == "approved" and c.screened
+    with db.read_session() as s:
+        types = [r.event_type for r in s.scalars(select(Outbox).order_by(Outbox.id))]
+    assert types == ["comment.submitted", "comment.approved"]
+
+
+def test_hold_verdict_puts_the_comment_in_the_queue_with_its_reasons(db, deps):
+    cid = _submit(db, deps)
+    c = _apply(db, deps, _verdict(cid, "hold"))
+    assert c.status == "pending" and c.held
+    assert c.verdict_reasons[0]["spans"][0]["text"] == "hi"
+    assert c.policy_version == "2026.1"
+
+
+def test_reject_verdict_for_spam_marks_the_comment_as_spam(db, deps):
+    cid = _submit(db, deps)
+    assert _apply(db, deps, _verdict(cid, "reject", category="spam")).status == "spam"
+
+
+def test_a_verdict_for_an_older_revision_is_ignored(db, deps):
+    cid = _submit(db, deps)
+    with db.session() as s:
+        s.get(Comment, cid).revision = 2
+    assert _apply(db, deps, _verdict(cid, "approve", revision=1)).status == "pending"
+
+
+def test_a_moderator_decision_wins_over_a_late_verdict(db, deps):
+    cid = _submit(db, deps)
+    with db.session() as s:
+        handlers.decide(s, cid, handlers.Decision.REJECT, "no", "mod")
+    assert _apply(db, deps, _verdict(cid, "approve")).status == "rejected"
+
+
+def test_post_moderation_comment_is_approved_unscreened_then_screened(db, deps):
+    with db.session() as s:
+        s.get(ArticleProjection, "a").moderation_mode = "post"
+    cid = _submit(db, deps)
+    _apply(db, deps, _verdict(cid, "approve"))
+    with db.read_session() as s:
+        approvals = [decode(r.payload).data for r in s.scalars(select(Outbox).order_by(Outbox.id))
+                     if r.event_type == "comment.approved"]
+    assert [(a["screened"], a["first_approval"]) for a in approvals] == [(False, False), (True, True)]
+
+
+def test_post_moderation_comment_flagged_by_screening_leaves_public_view(db, deps):
+    with db.session() as s:
+        s.get(ArticleProjection, "a").moderation_mode = "post"
+    cid = _submit(db, deps)
+    c = _apply(db, deps, _verdict(cid, "hold"))
+    assert c.status == "pending" and c.held
+    with db.read_session() as s:
+        assert s.get(ArticleProjection, "a").approved_count == 0
