@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 check-compose:
-	docker-compose config -q
+	SECRET_KEY=check EMAIL_HMAC_KEY=check docker-compose config -q
 
 clean:
 	rm -rf var/*.db var/redis var/mail

@@ -51,7 +51,8 @@ def consumer_name() -> str:
 class StreamConsumer:
     def __init__(self, client: redis.Redis, namespace: str, group: str, producers: Iterable[str],
                  handle_batch: BatchHandler, *, name: str | None = None, batch_size: int = 100,
-                 block_ms: int = 1000, claim_idle_ms: int = 30_000, max_deliveries: int = 5):
+                 block_ms: int = 1000, claim_idle_ms: int = 30_000, max_deliveries: int = 5,
+                 tick: Callable[[], object] | None = None):
         self.client = client
         self.namespace = namespace
         self.group = group
@@ -64,6 +65,8 @@ class StreamConsumer:
         self.max_deliveries = max_deliveries
         self._groups_ready = False
         self._last_claim = 0.0
+        #: periodic work of the service (e.g. re-enqueueing due deliveries), run every step
+        self.tick = tick
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -94,6 +97,8 @@ class StreamConsumer:
         for stream, rows in resp or []:
             entries = [Entry(_s(stream), _s(eid), (fields or {}).get(b"event")) for eid, fields in rows]
             handled += self._process(entries)
+        if self.tick is not None:
+            self.tick()
         return handled
 
     def reclaim(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.errors import ErrorSchema, register_error_handlers
 
@@ -14,7 +15,8 @@ class ParleyApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: tuple[str, ...]) -> ParleyApi:
+def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: tuple[str, ...],
+                  trusted_proxy_count: int = 0) -> ParleyApi:
     app.config.update(
         API_TITLE=title,
         API_VERSION="1.0",
@@ -29,6 +31,11 @@ def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: 
     api = ParleyApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
     register_error_handlers(app)
+    if trusted_proxy_count:
+        # only the hops we run may set the client address; a forged X-Forwarded-For entry
+        # added by the client sits further left and is ignored
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxy_count, x_proto=trusted_proxy_count,
+                                x_host=trusted_proxy_count)
     _cors(app, cors_origins)
     _security_headers(app)
     return api

@@ -38,6 +38,7 @@ class CommonSettings:
     max_deliveries: int
     log_level: str
     json_logs: bool
+    trusted_proxy_count: int
 
 
 def common(e: Env | None = None) -> CommonSettings:
@@ -59,6 +60,7 @@ def common(e: Env | None = None) -> CommonSettings:
         max_deliveries=e.int("CONSUMER_MAX_DELIVERIES", 5),
         log_level=e.str("LOG_LEVEL", "INFO"),
         json_logs=e.bool("LOG_JSON", False),
+        trusted_proxy_count=e.int("TRUSTED_PROXY_COUNT", 0),
     )
 
 

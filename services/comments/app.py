@@ -32,7 +32,8 @@ def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime |
     rt = runtime or bootstrap(settings)
     s = rt.extra["settings"]
     app = Flask(__name__)
-    api = configure_app(app, title="Parley comments", max_body_bytes=s.max_body_bytes, cors_origins=s.cors_origins)
+    api = configure_app(app, title="Parley comments", max_body_bytes=s.max_body_bytes, cors_origins=s.cors_origins,
+                        trusted_proxy_count=s.common.trusted_proxy_count)
     app.extensions["parley"] = rt
     api.register_blueprint(blp)
     api.register_blueprint(mod)

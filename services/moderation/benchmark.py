@@ -1,0 +1,95 @@
+"""Throughput and latency of the screening pipeline, for `make bench` (not a test).
+
+    python -m services.moderation.benchmark [N]
+
+Batch: N synthetic comments (mostly unique, one in ten a repeat, 8-60 words)
+screened with `screen_batch` in batches of 256, with in-memory history and
+duplicate stores, so every check runs as in the worker. Single: `screen` called once per comment, reporting p50/p99 latency.
+The model is loaded before timing starts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import time
+
+from services.moderation.screening import (
+    InMemoryAuthorHistory, InMemoryRecentTexts, ModerationMode, Screener, Submission, load_policy,
+)
+
+_SAMPLES = [
+    "Thank you for this reporting, it must have taken courage to go undercover for so long.",
+    "I disagree with the previous commenter: sanctions did not create these schemes, the regime did.",
+    "Does anyone know which shipping lines bought the vessels built at that yard in Szczecin?",
+    "The Polish labour inspectorate should explain how it found nothing at a site of this size.",
+    "To jest hańba. Stocznia musiała wiedzieć, komu płaci i na co idą te pieniądze.",
+    "Forced labour, extortion and beatings in the detention centres are well documented by now.",
+    "You are an absolute idiot if you believe a word of this propaganda.",
+    "Send them all back and close the border, we don't want them here.",
+    "f*ck the embassy and everyone who does business with that regime",
+    "Earn $300 per day from home! Contact me on WhatsApp +44 7700 900123 www.easy-cash.xyz",
+    "The captains take most of the wages every month, which the men call Party Duty.",
+    "Calling this modern slavery is not an exaggeration: they cannot leave or keep their pay.",
+    "Someone should find that foreman and teach him a lesson he will never forget.",
+    "My grandfather was a forced labourer during the war, and this felt horribly familiar.",
+    "What happens to these men when the UN deadline passes? Are they sent home or moved on?",
+    "Migrants are not the problem; the lack of legal protection is, and the law can be fixed.",
+]
+_ARTICLE = (
+    "At a shipyard in Szczecin the foreman of several hundred North Korean welders said his men "
+    "take no paid leave. One welder said: \"They treat us like dogs here. You swallow dirt and you "
+    "stop being a person.\" The men hand most of their wages to a minder they call the captain."
+)
+
+
+def _comments(n: int, seed: int = 7) -> list[Submission]:
+    """Realistic traffic: most comments unique (random sentences from the samples'
+    words), one in ten a verbatim sample, so repeats and spam are in the mix."""
+    rng = random.Random(seed)
+    vocabulary = " ".join(_SAMPLES).split()
+    comments = []
+    for i in range(n):
+        if rng.random() < 0.1:
+            text = rng.choice(_SAMPLES)
+        else:
+            text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(8, 60)))
+        comments.append(Submission(
+            id=f"b{i}", text=text, article_body=_ARTICLE if rng.random() < 0.3 else None,
+            author_key=f"author-{rng.randint(1, n // 5 + 1)}", article=f"article-{rng.randint(1, 40)}",
+            mode=ModerationMode.PRE, submitted_at=1_700_000_000 + i * 0.05,
+        ))
+    return comments
+
+
+def run(n: int = 5000, batch_size: int = 256, single: int = 1000) -> dict:
+    policy = load_policy()
+    screener = Screener(policy, InMemoryAuthorHistory(), InMemoryRecentTexts())
+    screener.screen_batch(_comments(50, seed=1))  # warm caches outside the timing
+    comments = _comments(n)
+    started = time.perf_counter()
+    for i in range(0, n, batch_size):
+        screener.screen_batch(comments[i:i + batch_size])
+    batch_seconds = time.perf_counter() - started
+
+    screener = Screener(policy, InMemoryAuthorHistory(), InMemoryRecentTexts())
+    latencies = []
+    for comment in _comments(single, seed=3):
+        started = time.perf_counter()
+        screener.screen(comment)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {
+        "comments": n,
+        "batch_size": batch_size,
+        "batch_comments_per_second": round(n / batch_seconds),
+        "single_p50_ms": round(statistics.median(latencies), 2),
+        "single_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+        "policy_version": policy.version,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 5000), indent=2))

@@ -1,0 +1,133 @@
+"""`parley moderate`: screen JSON Lines from stdin with the worker's pipeline and policy.
+
+Input, one object per line:
+    {"id": "c1", "text": "...", "article_body": "...", "author": "...", "article": "slug",
+     "mode": "pre" | "post"}                    (only "id" and "text" are required)
+Output, one line per input line, in input order:
+    {"id": "c1", "verdict": "approve|hold|reject", "reasons": [...], "scores": {...},
+     "policy_version": "..."}
+or, for a line that cannot be screened, {"line": 7, "error": "..."}.
+
+"author" is used as-is as the opaque author key, so repeats and author history work
+within one run; nothing is remembered between runs. Other keys (such as an
+evaluation set's "label") are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import click
+
+from services.moderation.screening import (
+    InMemoryAuthorHistory, InMemoryRecentTexts, ModerationMode, PolicyError, Screener,
+    Submission, load_policy,
+)
+
+_OPTIONAL_STRINGS = {"article_body": "article_body", "author": "author_key", "article": "article"}
+
+
+class LineError(ValueError):
+    pass
+
+
+@click.command("moderate")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Policy file (default: the one shipped with Parley).")
+@click.option("--mode", type=click.Choice([m.value for m in ModerationMode]), default="pre",
+              show_default=True, help="Moderation mode for lines that do not set one.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=256, show_default=True)
+def moderate(policy_path: Path | None, mode: str, batch_size: int) -> None:
+    """Screen comments read as JSON Lines on stdin; write verdicts as JSON Lines."""
+    try:
+        screener = Screener(load_policy(policy_path), InMemoryAuthorHistory(), InMemoryRecentTexts())
+    except PolicyError as error:
+        raise click.ClickException(str(error)) from error
+    default_mode = ModerationMode(mode)
+    for batch in _batches(sys.stdin.buffer, batch_size):
+        _write(sys.stdout.buffer, _screen(screener, batch, default_mode))
+        sys.stdout.buffer.flush()
+
+
+def _batches(stream: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    batch: list[tuple[int, bytes]] = []
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        batch.append((number, raw))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _screen(screener: Screener, batch: list[tuple[int, bytes]],
+            default_mode: ModerationMode) -> list[dict]:
+    parsed: list[tuple[object, Submission] | dict] = []
+    for number, raw in batch:
+        try:
+            parsed.append(parse_line(raw, default_mode))
+        except LineError as error:
+            parsed.append({"line": number, "error": str(error)})
+    submissions = [item[1] for item in parsed if isinstance(item, tuple)]
+    verdicts = iter(screener.screen_batch(submissions))
+    out = []
+    for item in parsed:
+        if isinstance(item, dict):
+            out.append(item)
+            continue
+        original_id, verdict = item[0], next(verdicts).to_dict()
+        out.append({
+            "id": original_id,
+            "verdict": verdict["decision"],
+            "reasons": verdict["reasons"],
+            "scores": verdict["scores"],
+            "policy_version": verdict["policy_version"],
+        })
+    return out
+
+
+def parse_line(raw: bytes, default_mode: ModerationMode) -> tuple[object, Submission]:
+    """The line's original id (echoed back unchanged) and its Submission."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LineError("line is not valid UTF-8") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise LineError(f"line is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise LineError("expected a JSON object")
+    original_id = data.get("id")
+    if isinstance(original_id, bool) or not isinstance(original_id, (str, int)):
+        raise LineError('"id" must be a string or an integer')
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise LineError('"text" is required and must be a string')
+    fields = {}
+    for key, field in _OPTIONAL_STRINGS.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise LineError(f'"{key}" must be a string')
+        fields[field] = value
+    mode = data.get("mode", default_mode.value)
+    if mode not in {m.value for m in ModerationMode}:
+        raise LineError('"mode" must be "pre" or "post"')
+    return original_id, Submission(id=str(original_id), text=text, mode=ModerationMode(mode), **fields)
+
+
+def _write(stream: IO[bytes], objects: Iterable[dict]) -> None:
+    for obj in objects:
+        try:
+            line = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape: keep it escaped
+            line = json.dumps(obj).encode("ascii")
+        stream.write(line + b"\n")
+
+
+if __name__ == "__main__":
+    moderate()

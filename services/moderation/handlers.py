@@ -1,0 +1,131 @@
+"""Moderation handlers: article text for context, and screening of submitted comments.
+
+Screening runs in batches: the Celery task hands a whole batch of ``comment.submitted`` and
+``comment.edited`` events to :func:`screen_comments`, which screens them with one classifier
+call and writes every verdict, its ``comment.moderated`` event and the processed-event marks
+in one transaction. A verdict is keyed by (comment, revision), so a redelivered batch, a
+retried task or a second worker racing on the same entry never produces a second verdict.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.moderation.models import ArticleText, Outbox, ProcessedEvent, VerdictRecord
+from services.moderation.screening import (AuthorHistory, Category, Decision, ModerationMode, Screener,
+                                           Submission, Verdict)
+from shared.db import Database
+from shared.events import Event, EventType, new_event
+from shared.outbox import add_events
+from shared.text import html_to_text
+
+log = logging.getLogger(__name__)
+PRODUCER = CONSUMER = "moderation"
+SCREENED_TYPES = (EventType.COMMENT_SUBMITTED, EventType.COMMENT_EDITED)
+
+
+@dataclass
+class Deps:
+    history: AuthorHistory
+    screener: Callable[[], Screener]  # built lazily: loading the model takes a second or two
+
+
+# -- inline handlers (run by the consumer) ---------------------------------------------------
+
+
+def remember_article(s: Session, event: Event, deps: Deps) -> None:
+    d = event.data
+    row = s.get(ArticleText, d["slug"])
+    if row is not None and row.revision >= d["revision"]:
+        return
+    if event.type == EventType.ARTICLE_DELETED:
+        if row is not None:
+            s.delete(row)
+        return
+    if row is None:
+        row = ArticleText(slug=d["slug"], revision=d["revision"])
+        s.add(row)
+    row.revision, row.text = d["revision"], html_to_text(d["body_html"])
+
+
+def remember_moderator_rejection(s: Session, event: Event, deps: Deps) -> None:
+    """A moderator's rejection counts in the author's history just like screening's."""
+    d = event.data
+    if not d["actor"].startswith("screening") and d["status"] in ("rejected", "spam", "removed"):
+        deps.history.record_verdict(d["author_key"], Decision.REJECT, event.occurred_at.timestamp())
+
+
+EVENT_HANDLERS = {
+    EventType.ARTICLE_PUBLISHED: [remember_article],
+    EventType.ARTICLE_UPDATED: [remember_article],
+    EventType.ARTICLE_UNPUBLISHED: [remember_article],
+    EventType.ARTICLE_DELETED: [remember_article],
+    EventType.COMMENT_REJECTED: [remember_moderator_rejection],
+    EventType.COMMENT_REMOVED: [remember_moderator_rejection],
+}
+
+
+# -- batch screening (run by the Celery task) -------------------------------------------------
+
+
+def _category(v: Verdict) -> str | None:
+    if v.decision == Decision.APPROVE or not v.reasons:
+        return None
+    if any(r.category == Category.SPAM for r in v.reasons) and v.decision == Decision.REJECT:
+        return str(Category.SPAM)
+    return str(max(v.reasons, key=lambda r: r.score).category)
+
+
+def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
+    """Screen every not-yet-screened event of the batch; returns how many verdicts were written."""
+    events = [e for e in events if e.type in SCREENED_TYPES]
+    if not events:
+        return 0
+    with db.session() as s:
+        done = set(s.scalars(select(ProcessedEvent.event_id).where(
+            ProcessedEvent.consumer == CONSUMER, ProcessedEvent.event_id.in_([e.id for e in events]))))
+        todo, seen = [], set()
+        for e in events:
+            key = (e.data["comment_id"], e.data["revision"])
+            if e.id in done or key in seen:
+                continue
+            seen.add(key)
+            if s.scalar(select(VerdictRecord.id).where(VerdictRecord.comment_id == key[0],
+                                                       VerdictRecord.revision == key[1])) is None:
+                todo.append(e)
+            else:
+                s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
+        texts = dict(s.execute(select(ArticleText.slug, ArticleText.text).where(
+            ArticleText.slug.in_({e.data["article"] for e in todo}))).all()) if todo else {}
+        verdicts = deps.screener().screen_batch([_submission(e, texts) for e in todo])
+        for e, v in zip(todo, verdicts):
+            _record(s, e, v)
+    return len(todo)
+
+
+def _submission(e: Event, article_texts: dict[str, str]) -> Submission:
+    d = e.data
+    return Submission(
+        id=str(d["comment_id"]), text=d["body"], article_body=article_texts.get(d["article"]),
+        author_key=d["author_key"], article=d["article"], mode=ModerationMode(d["moderation_mode"]),
+        submitted_at=e.occurred_at.timestamp(),
+    )
+
+
+def _record(s: Session, e: Event, v: Verdict) -> None:
+    d, doc = e.data, v.to_dict()
+    category = _category(v)
+    out = new_event(EventType.COMMENT_MODERATED, d["comment_id"], {
+        "comment_id": d["comment_id"], "revision": d["revision"], "verdict": doc["decision"],
+        "category": category, "reasons": doc["reasons"], "scores": doc["scores"],
+        "policy_version": v.policy_version}, PRODUCER)
+    s.add(VerdictRecord(comment_id=d["comment_id"], revision=d["revision"], article=d["article"],
+                        author_key=d["author_key"], decision=doc["decision"], category=category,
+                        reasons=doc["reasons"], scores=doc["scores"], policy_version=v.policy_version,
+                        event_id=out.id))
+    s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
+    add_events(s, Outbox, [out])

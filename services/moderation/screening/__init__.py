@@ -1,0 +1,27 @@
+"""Offline screening of comments: a submission in, an explained verdict out.
+
+    policy = load_policy()                       # or load_policy(Path(settings.MODERATION_POLICY_PATH))
+    screener = Screener(policy, InMemoryAuthorHistory(), InMemoryRecentTexts())
+    verdict = screener.screen(Submission(id="c1", text="...", article_body=body))
+    verdict.decision, verdict.reasons, verdict.to_dict()
+
+Nothing here touches the network; the classifier's model ships inside the
+alt-profanity-check wheel and is loaded when a Screener is built. The checks, their
+order and the policy file are described in services/moderation/POLICY.md.
+"""
+
+from .classifier import ProfanityCheckClassifier, ToxicityClassifier
+from .policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
+from .screener import Screener
+from .stores import AuthorHistory, InMemoryAuthorHistory, InMemoryRecentTexts, Posting, RecentTexts
+from .text import Fingerprint
+from .verdicts import (
+    Category, Check, Decision, ModerationMode, Reason, Span, Submission, Verdict,
+)
+
+__all__ = [
+    "AuthorHistory", "Category", "Check", "DEFAULT_POLICY_PATH", "Decision", "Fingerprint",
+    "InMemoryAuthorHistory", "InMemoryRecentTexts", "ModerationMode", "Policy", "PolicyError",
+    "Posting", "ProfanityCheckClassifier", "Reason", "RecentTexts", "Screener", "Span",
+    "Submission", "ToxicityClassifier", "Verdict", "load_policy",
+]

@@ -1,0 +1,89 @@
+"""The offline toxicity classifier, behind an interface so tests can count its calls.
+
+alt-profanity-check ships a TF-IDF + linear SVM model trained on insults and
+profanity. It is fast in batch (one sparse matrix product for the whole batch) and
+needs no network, but it knows nothing about dehumanisation, xenophobia, threats or
+spam, and some of its heaviest words ("kill", "hate", "racist", "slave", "hell")
+are everyday words on a site about forced labour. So it only ever holds a comment
+(see policy.toml, `categories.toxicity`); the lexicon checks do the rejecting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the vectorizer's own token pattern
+
+
+class ToxicityClassifier(Protocol):
+    def probabilities(self, texts: Sequence[str]) -> list[float]:
+        """Probability that each text is abusive or profane, in input order."""
+        ...
+
+    def explain(self, text: str, limit: int) -> list[tuple[int, int]]:
+        """Offsets of the words that pushed `text`'s score up most (may be empty)."""
+        ...
+
+    def vocabulary_share(self, text: str) -> float:
+        """Share of the text's content words the model knows (1.0 when it cannot
+        tell). A low share means the model is guessing, typically because the text
+        is not in English: German "die" is not a death wish."""
+        ...
+
+
+class ProfanityCheckClassifier:
+    """alt-profanity-check's model. Loading takes about two seconds, so it happens
+    here, in the constructor, and never when the module is imported."""
+
+    def __init__(self, min_weight: float = 1.0) -> None:
+        from profanity_check import predict_prob
+        from profanity_check import profanity_check as bundled
+
+        self._predict_prob = predict_prob
+        self._weights = _word_weights(bundled, min_weight)
+        try:
+            self._vocabulary = bundled.vectorizer.vocabulary_
+            self._stop_words = frozenset(bundled.vectorizer.get_stop_words() or ())
+        except AttributeError:
+            self._vocabulary, self._stop_words = None, frozenset()
+
+    def probabilities(self, texts: Sequence[str]) -> list[float]:
+        if not texts:
+            return []
+        return [float(p) for p in self._predict_prob(list(texts))]
+
+    def explain(self, text: str, limit: int) -> list[tuple[int, int]]:
+        scored = []
+        for match in _TOKEN.finditer(text.lower()):
+            weight = self._weights.get(match.group())
+            if weight is not None:
+                scored.append((weight, match.start(), match.end()))
+        scored.sort(key=lambda item: -item[0])
+        return sorted((start, end) for _, start, end in scored[:limit])
+
+
+    def vocabulary_share(self, text: str) -> float:
+        if self._vocabulary is None:
+            return 1.0
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stop_words]
+        if len(words) < 3:
+            return 1.0
+        return sum(1 for w in words if w in self._vocabulary) / len(words)
+
+
+def _word_weights(bundled, min_weight: float) -> dict[str, float]:
+    """Words whose averaged SVM weight is at least `min_weight`. Reads the fitted
+    model's attributes, which are not a public API: if a release changes them we
+    lose the highlighted words, not the scores."""
+    try:
+        import numpy as np
+
+        weights = np.mean(
+            [c.estimator.coef_[0] for c in bundled.model.calibrated_classifiers_], axis=0
+        )
+        vocabulary = bundled.vectorizer.vocabulary_
+    except (AttributeError, IndexError, TypeError):
+        return {}
+    return {word: float(weights[i]) for word, i in vocabulary.items() if weights[i] >= min_weight}

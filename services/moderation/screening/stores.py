@@ -1,0 +1,88 @@
+"""What screening remembers between comments, behind two small interfaces.
+
+The screener only needs two questions answered: "how many of this author's
+comments were rejected since T?" and "who posted text like this since T?".
+The worker answers them from Redis; the CLI and the unit tests use the in-memory
+versions below. Both interfaces take times explicitly (epoch seconds) so the window
+is the policy's business and a store never reads the clock.
+
+A Redis implementation needs, per interface:
+- AuthorHistory: a sorted set per author of rejection times (ZADD on record,
+  ZCOUNT since..+inf on read, trim old members now and then);
+- RecentTexts: a sorted set per band key of serialised `Posting`s scored by time
+  (ZADD on record, ZRANGEBYSCORE since..+inf on read for each band, union, trim).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Protocol
+
+from .text import Fingerprint
+from .verdicts import Decision
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One screened submission, as remembered for the duplicate check."""
+
+    submission_id: str
+    author_key: str | None
+    article: str | None
+    at: float
+
+
+class AuthorHistory(Protocol):
+    def recent_rejections(self, author_key: str, since: float) -> int:
+        """Number of this author's submissions rejected at or after `since`."""
+        ...
+
+    def record_verdict(self, author_key: str, decision: Decision, at: float) -> None:
+        """Remember a decision about this author's submission (only rejections count;
+        the worker should also record rejections made later by a moderator)."""
+        ...
+
+
+class RecentTexts(Protocol):
+    def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
+        """Postings at or after `since` that share at least one band key."""
+        ...
+
+    def record(self, fingerprint: Fingerprint, posting: Posting) -> None: ...
+
+
+class InMemoryAuthorHistory:
+    def __init__(self) -> None:
+        self._rejections: dict[str, list[float]] = defaultdict(list)
+
+    def recent_rejections(self, author_key: str, since: float) -> int:
+        return sum(1 for at in self._rejections.get(author_key, ()) if at >= since)
+
+    def record_verdict(self, author_key: str, decision: Decision, at: float) -> None:
+        if decision is Decision.REJECT:
+            self._rejections[author_key].append(at)
+
+
+class InMemoryRecentTexts:
+    """Postings per band key, oldest first (screening records them in time order)."""
+
+    def __init__(self, max_per_band: int = 1000) -> None:
+        self._by_band: dict[str, list[Posting]] = defaultdict(list)
+        self._max_per_band = max_per_band
+
+    def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
+        found: dict[str, Posting] = {}
+        for band in fingerprint.bands:
+            for posting in reversed(self._by_band.get(band, ())):  # newest first
+                if posting.at < since:
+                    break
+                found.setdefault(posting.submission_id, posting)
+        return list(found.values())
+
+    def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
+        for band in fingerprint.bands:
+            postings = self._by_band[band]
+            postings.append(posting)
+            if len(postings) > self._max_per_band:
+                del postings[: len(postings) - self._max_per_band]

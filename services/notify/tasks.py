@@ -1,0 +1,38 @@
+"""Celery tasks of the notify worker: thin wrappers that call the sender."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from services.notify.mail import TransientMailError
+
+SEND_DELIVERIES = "notify.send_deliveries"
+SEND_DIGEST = "notify.send_digest"
+SEND_CONFIRMATION = "notify.send_confirmation"
+
+
+def _sender():
+    from services.notify.app import worker_sender
+
+    return worker_sender()
+
+
+@shared_task(name=SEND_DELIVERIES)
+def send_deliveries(ids: list[int]) -> dict:
+    """Each delivery is claimed on its own; retries are scheduled on the row, not here."""
+    sender = _sender()
+    outcomes: dict[str, int] = {}
+    for delivery_id in ids:
+        outcome = sender.send_delivery(int(delivery_id))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+@shared_task(name=SEND_DIGEST)
+def send_digest(address_id: int) -> str:
+    return _sender().send_digest(int(address_id))
+
+
+@shared_task(name=SEND_CONFIRMATION, bind=True, autoretry_for=(TransientMailError,), retry_backoff=30,
+             retry_backoff_max=1800, max_retries=8)
+def send_confirmation(self, subscription_id: int) -> str:
+    return _sender().send_confirmation(int(subscription_id))

@@ -1,0 +1,184 @@
+"""Delivery rows make sending exactly-once in effect: retries, outages, bounces, redelivery."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from services.notify.models import Address, Delivery, Subscription
+from services.notify.sink import CapturingSmtpServer, SmtpStage
+from shared.events import EventType, new_event
+
+
+class Clock:
+    def __init__(self):
+        self.t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, seconds):
+        self.t += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def smtp():
+    with CapturingSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def notify(service_env, smtp):
+    service_env.setenv("SMTP_HOST", smtp.host)
+    service_env.setenv("SMTP_PORT", str(smtp.port))
+    service_env.setenv("SMTP_TIMEOUT", "2")
+    from services.notify import app as notify_app
+    from shared.db import upgrade
+
+    rt = notify_app.bootstrap()
+    upgrade(notify_app.MIGRATIONS, rt.db.url)
+    clock = Clock()
+    rt.extra["deps"].now = clock
+    sender = notify_app.create_sender(rt)
+    yield rt, sender, clock
+    rt.db.dispose()
+
+
+def _subscriber(rt, email="sub@example.org"):
+    from services.notify.models import ArticleInfo
+
+    with rt.db.session() as s:
+        if s.get(ArticleInfo, "story") is None:
+            s.add(ArticleInfo(slug="story", title="Story", status="published", revision=1))
+        a = Address(email=email, email_key="key-" + email)
+        s.add(a)
+        s.flush()
+        s.add(Subscription(address_id=a.id, kind="article", article="story", status="confirmed"))
+
+
+def _approved(comment_id=1, author_key="someone-else"):
+    return new_event(EventType.COMMENT_APPROVED, comment_id, {
+        "comment_id": comment_id, "article": "story", "article_title": "Story", "author_key": author_key,
+        "author_name": "Bob", "excerpt": "hello", "previous_status": "pending", "status": "approved",
+        "revision": 1, "screened": True, "first_approval": True}, "comments")
+
+
+def _fan_out(rt, event):
+    from services.notify import handlers
+    from services.notify.models import ProcessedEvent
+    from shared.consumer import apply_once
+
+    return apply_once(rt.db, ProcessedEvent, "notify", event,
+                      lambda s, e: handlers.fan_out(s, e, rt.extra["deps"]))
+
+
+def _send_due(rt, sender):
+    from services.notify.delivery import due_deliveries
+
+    return [sender.send_delivery(i) for i in due_deliveries(rt.db, rt.extra["deps"], timedelta(minutes=15))]
+
+
+def _statuses(rt):
+    with rt.db.read_session() as s:
+        return [str(d.status) for d in s.scalars(select(Delivery).order_by(Delivery.id))]
+
+
+def test_a_redelivered_event_creates_no_second_delivery(notify, smtp):
+    rt, sender, _ = notify
+    _subscriber(rt)
+    event = _approved()
+    assert _fan_out(rt, event) is True
+    assert _fan_out(rt, event) is False
+    _send_due(rt, sender)
+    assert _send_due(rt, sender) == []
+    assert len(smtp.messages) == 1
+
+
+def test_a_task_retried_after_451_sends_once(notify, smtp):
+    rt, sender, clock = notify
+    _subscriber(rt)
+    _fan_out(rt, _approved())
+    smtp.respond_with(451, stage=SmtpStage.RCPT, times=1)
+    assert _send_due(rt, sender) == ["retry"]
+    assert _send_due(rt, sender) == []  # not due yet: backoff
+    clock.advance(31)
+    assert _send_due(rt, sender) == ["sent"]
+    assert sender.send_delivery(1) == "not-pending"  # a duplicate task finds nothing to do
+    assert len(smtp.messages) == 1 and _statuses(rt) == ["sent"]
+
+
+def test_an_smtp_server_down_for_a_minute_delays_mail_but_loses_none(notify, smtp):
+    rt, sender, clock = notify
+    for n in range(3):
+        _subscriber(rt, f"reader{n}@example.org")
+    _fan_out(rt, _approved())
+    smtp.stop()
+    assert _send_due(rt, sender) == ["retry"] * 3
+    clock.advance(31)
+    assert _send_due(rt, sender) == ["retry"] * 3
+    smtp.start()
+    clock.advance(61)
+    assert _send_due(rt, sender) == ["sent"] * 3
+    assert sorted(m["To"] for m in smtp.messages) == [f"reader{n}@example.org" for n in range(3)]
+
+
+def test_a_permanent_failure_suppresses_the_address_until_it_confirms_again(notify, smtp):
+    rt, sender, _ = notify
+    _subscriber(rt)
+    _fan_out(rt, _approved(1))
+    smtp.respond_with(550, stage=SmtpStage.RCPT)
+    assert _send_due(rt, sender) == ["suppressed"]
+    smtp.accept()
+    _fan_out(rt, _approved(2))
+    assert _send_due(rt, sender) == []
+    assert _statuses(rt) == ["failed"]
+    with rt.db.read_session() as s:
+        assert s.scalar(select(Address)).suppressed_at is not None
+
+
+def test_transient_failures_past_the_limit_mark_the_delivery_failed(notify, smtp):
+    rt, sender, clock = notify
+    sender.max_attempts = 3
+    _subscriber(rt)
+    _fan_out(rt, _approved())
+    smtp.respond_with(421, stage=SmtpStage.RCPT)
+    outcomes = []
+    for _ in range(4):
+        outcomes += _send_due(rt, sender)
+        clock.advance(3600)
+    assert outcomes == ["retry", "retry", "failed"]
+    assert _statuses(rt) == ["failed"]
+
+
+def test_a_claim_left_by_a_dead_worker_is_released_after_its_lease(notify, smtp):
+    from services.notify.delivery import release_stale_claims
+
+    rt, sender, clock = notify
+    _subscriber(rt)
+    _fan_out(rt, _approved())
+    with rt.db.session() as s:
+        s.scalar(select(Delivery)).status = "sending"
+        s.scalar(select(Delivery)).claimed_at = clock()
+    assert release_stale_claims(rt.db, rt.extra["deps"], timedelta(minutes=5)) == 0
+    clock.advance(301)
+    assert release_stale_claims(rt.db, rt.extra["deps"], timedelta(minutes=5)) == 1
+    assert _send_due(rt, sender) == ["sent"]
+
+
+def test_mail_over_the_hourly_cap_rolls_into_a_digest(notify, smtp):
+    from services.notify.delivery import due_digests
+
+    rt, sender, clock = notify
+    rt.extra["deps"].hourly_cap = 2
+    _subscriber(rt)
+    for cid in range(1, 5):
+        _fan_out(rt, _approved(cid))
+    assert _send_due(rt, sender) == ["sent", "sent"]
+    assert _statuses(rt) == ["sent", "sent", "digest", "digest"]
+    assert due_digests(rt.db, rt.extra["deps"]) == []
+    clock.advance(3601)
+    [address_id] = due_digests(rt.db, rt.extra["deps"])
+    assert sender.send_digest(address_id) == "sent"
+    assert _statuses(rt) == ["sent"] * 4
+    assert len(smtp.messages) == 3 and "digest" in smtp.messages[-1]["Subject"].lower()
