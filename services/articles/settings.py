@@ -12,7 +12,6 @@ class Settings:
     database_url: str
     cors_origins: tuple[str, ...]
     max_body_bytes: int
-    page_size_max: int
 
 
 def load() -> Settings:
@@ -23,5 +22,4 @@ def load() -> Settings:
         database_url=database_url(e, "articles", c.var_dir),
         cors_origins=tuple(e.list("CORS_ORIGINS", ["http://127.0.0.1:8000", "http://localhost:8000"])),
         max_body_bytes=e.int("ARTICLES_MAX_BODY_BYTES", 2 * 1024 * 1024),
-        page_size_max=e.int("ARTICLES_PAGE_SIZE_MAX", 50),
     )

@@ -10,7 +10,8 @@ A Redis implementation needs, per interface:
 - AuthorHistory: a sorted set per author of rejection times (ZADD on record,
   ZCOUNT since..+inf on read, trim old members now and then);
 - RecentTexts: a sorted set per band key of serialised `Posting`s scored by time
-  (ZADD on record, ZRANGEBYSCORE since..+inf on read for each band, union, trim).
+  (ZADD on record, ZRANGEBYSCORE since..+inf on read for each band, concatenated,
+  trim now and then).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class AuthorHistory(Protocol):
 
 class RecentTexts(Protocol):
     def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
-        """Postings at or after `since` that share at least one band key."""
+        """Postings at or after `since` filed under any of the fingerprint's band keys,
+        one entry per shared key (a posting sharing three keys appears three times)."""
         ...
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None: ...
@@ -72,13 +74,13 @@ class InMemoryRecentTexts:
         self._max_per_band = max_per_band
 
     def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
-        found: dict[str, Posting] = {}
+        found: list[Posting] = []
         for band in fingerprint.bands:
             for posting in reversed(self._by_band.get(band, ())):  # newest first
                 if posting.at < since:
                     break
-                found.setdefault(posting.submission_id, posting)
-        return list(found.values())
+                found.append(posting)
+        return found
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
         for band in fingerprint.bands:

@@ -8,12 +8,13 @@ threshold; a link to an unknown domain plus "earn $500 a day" does not.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ..document import Document
 from ..policy import PatternSetting, PolicyError, SpamSettings
 from ..stores import Posting, RecentTexts
-from ..text import Fingerprint, fingerprint, fold, words_of
+from ..text import MIN_SHARED_BANDS, Fingerprint, fingerprint, fold, words_of
 from ..verdicts import Category, Check, Reason, span_of
 
 # bare "name.tld" counts as a link only for these (".in", ".it", ".me" are too often
@@ -118,7 +119,8 @@ def check_duplicates(doc: Document, recent: RecentTexts, settings: SpamSettings,
     if print_ is None:
         return [], None, None
     since = now - settings.duplicate_window_seconds
-    earlier = [p for p in recent.matches(print_, since) if p.submission_id != submission.id]
+    shared = Counter(p for p in recent.matches(print_, since) if p.submission_id != submission.id)
+    earlier = [p for p, bands in shared.items() if bands >= MIN_SHARED_BANDS]
     reasons = []
     if submission.author_key is not None:
         same_author = sum(1 for p in earlier if p.author_key == submission.author_key)
