@@ -90,7 +90,7 @@ def _apply_fields(s: Session, a: Article, data: dict) -> None:
 def create_article(s: Session, data: dict) -> Article:
     if data.get("slug") and s.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
         raise ApiError(409, "An article with this slug exists.", details={"slug": ["Already taken."]})
-    a = Article(slug=data.get("slug") or _unique_slug(s, slugify(data["title"])), title=data["title"])
+    a = Article(slug=data.get("slug") or _unique_slug(s, slugify(data["title"])), title=data["title"], categories=[])
     s.add(a)
     _apply_fields(s, a, data)
     s.flush()

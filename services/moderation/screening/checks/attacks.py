@@ -33,6 +33,9 @@ _NAME = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _OPTIONAL = re.compile(r"\(([^()]+)\)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_END = re.compile(r"[,;:()]")
+# A match may not start or end inside a word ("ass" in "class"); a pattern that
+# starts or ends with punctuation ("(?:^|[.!?] )...") is free to.
+_WHOLE_WORDS = r"(?:(?<!\w)|(?!\w))(?:%s)(?:(?!\w)|(?<!\w))"
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def compile_attacks(settings: AttackSettings) -> AttackRules:
     for setting in settings.patterns:
         where = f"attacks.patterns {setting.name!r}"
         try:
-            regex = re.compile(r"(?<!\w)(?:%s)(?!\w)" % expander.expand(setting.pattern, where))
+            regex = re.compile(_WHOLE_WORDS % expander.expand(setting.pattern, where))
         except re.error as error:
             raise PolicyError(f"{where}: {error}") from error
         required = tuple(_words_required(group, lexicon) for group in setting.requires)
