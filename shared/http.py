@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from shared.errors import ErrorSchema, register_error_handlers
 
@@ -13,6 +14,14 @@ class ParleyApi(Api):
     """flask-smorest's Api, documenting our error shape instead of its default one."""
 
     ERROR_SCHEMA = ErrorSchema
+
+
+class IdConverter(IntegerConverter):
+    """Integer path parts no database column can overflow on: larger ids simply do not exist."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**53)
+        super().__init__(map, *args, **kwargs)
 
 
 def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: tuple[str, ...],
@@ -26,10 +35,12 @@ def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: 
         MAX_CONTENT_LENGTH=max_body_bytes,
         JSON_SORT_KEYS=False,
     )
+    app.url_map.converters["int"] = IdConverter
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     api = ParleyApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
+    api.register_converter(IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": 2**53})
     register_error_handlers(app)
     if trusted_proxy_count:
         # only the hops we run may set the client address; a forged X-Forwarded-For entry

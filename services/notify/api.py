@@ -21,6 +21,12 @@ from services.notify.schemas import DeliveryModeIn, SubscribeIn, SubscribeOut
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/subscriptions",
                 description="Reply and new-comment notifications")
 HTML = {"content_type": "text/html"}
+
+
+def link_errors(view):
+    """Document the HTML answers of a signed link that is not valid or has expired."""
+    view = blp.alt_response(400, description="the link is not valid", content_type="text/html")(view)
+    return blp.alt_response(410, description="the link has expired", content_type="text/html")(view)
 ANSWER = {"status": "check_your_inbox",
           "message": "If this address can receive our mail, a confirmation link is on its way."}
 
@@ -73,6 +79,7 @@ class Subscribe(MethodView):
 @blp.route("/confirm/<token>")
 class Confirm(MethodView):
     @blp.response(200, description="a page with a confirm button", **HTML)
+    @link_errors
     def get(self, token):
         """Show the confirmation button (fetching the link confirms nothing)"""
         _, error = _load(deps().links.load_confirm, token)
@@ -81,6 +88,7 @@ class Confirm(MethodView):
                              action_url=request.base_url)
 
     @blp.response(200, description="confirmed", **HTML)
+    @link_errors
     def post(self, token):
         """Confirm a subscription"""
         sub_id, error = _load(deps().links.load_confirm, token)
@@ -97,6 +105,7 @@ class Confirm(MethodView):
 @blp.route("/unsubscribe/<token>")
 class Unsubscribe(MethodView):
     @blp.response(200, description="a page with an unsubscribe button", **HTML)
+    @link_errors
     def get(self, token):
         """Show the unsubscribe button (fetching the link unsubscribes nothing)"""
         _, error = _load(deps().links.load_unsubscribe, token)
@@ -104,6 +113,7 @@ class Unsubscribe(MethodView):
                              message="Press the button to stop these emails.", action_url=request.base_url)
 
     @blp.response(200, description="unsubscribed", **HTML)
+    @link_errors
     def post(self, token):
         """Unsubscribe (RFC 8058 one-click target: no cookie or login needed)"""
         sub_id, error = _load(deps().links.load_unsubscribe, token)
@@ -117,6 +127,7 @@ class Unsubscribe(MethodView):
 @blp.route("/unsubscribe-all/<token>")
 class UnsubscribeAll(MethodView):
     @blp.response(200, description="a page with an unsubscribe button", **HTML)
+    @link_errors
     def get(self, token):
         """Show the button that stops every email to the address"""
         _, error = _load(deps().links.load_unsubscribe_all, token)
@@ -125,6 +136,7 @@ class UnsubscribeAll(MethodView):
                              action_url=request.base_url)
 
     @blp.response(200, description="unsubscribed", **HTML)
+    @link_errors
     def post(self, token):
         """Stop every email to the address (one-click target of digests)"""
         email, error = _load(deps().links.load_unsubscribe_all, token)
@@ -154,6 +166,7 @@ def _manage_page(token: str, email: str, message: str = ""):
 @blp.route("/manage/<token>")
 class Manage(MethodView):
     @blp.response(200, description="the address's subscriptions", **HTML)
+    @link_errors
     def get(self, token):
         """List the address's subscriptions, with buttons to drop any or all, or erase everything"""
         email, error = _load(deps().links.load_manage, token)
@@ -172,6 +185,7 @@ def _manage_action(token: str, action, done: str):
 @blp.route("/manage/<token>/drop/<int:subscription_id>")
 class ManageDrop(MethodView):
     @blp.response(200, description="the updated page", **HTML)
+    @link_errors
     def post(self, token, subscription_id):
         """Drop one subscription"""
         return _manage_action(token, lambda s, e: handlers.drop(s, e, subscription_id), "Subscription removed.")
@@ -180,6 +194,7 @@ class ManageDrop(MethodView):
 @blp.route("/manage/<token>/drop-all")
 class ManageDropAll(MethodView):
     @blp.response(200, description="the updated page", **HTML)
+    @link_errors
     def post(self, token):
         """Drop every subscription of the address"""
         return _manage_action(token, handlers.unsubscribe_all, "All subscriptions removed.")
@@ -189,6 +204,7 @@ class ManageDropAll(MethodView):
 class ManageDelivery(MethodView):
     @blp.arguments(DeliveryModeIn, location="form")
     @blp.response(200, description="the updated page", **HTML)
+    @link_errors
     def post(self, data, token):
         """Choose immediate emails or an hourly or daily digest"""
         return _manage_action(token, lambda s, e: handlers.set_delivery_mode(s, e, data["delivery"]),
@@ -198,6 +214,7 @@ class ManageDelivery(MethodView):
 @blp.route("/manage/<token>/erase")
 class ManageErase(MethodView):
     @blp.response(200, description="the updated page", **HTML)
+    @link_errors
     def post(self, token):
         """Erase everything stored about the address"""
         email, error = _load(deps().links.load_manage, token)
