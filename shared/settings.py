@@ -39,6 +39,7 @@ class CommonSettings:
     log_level: str
     json_logs: bool
     trusted_proxy_count: int
+    ratelimit_enabled: bool
 
 
 def common(e: Env | None = None) -> CommonSettings:
@@ -61,6 +62,7 @@ def common(e: Env | None = None) -> CommonSettings:
         log_level=e.str("LOG_LEVEL", "INFO"),
         json_logs=e.bool("LOG_JSON", False),
         trusted_proxy_count=e.int("TRUSTED_PROXY_COUNT", 0),
+        ratelimit_enabled=e.bool("RATELIMIT_ENABLED", True),
     )
 
 

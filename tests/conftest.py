@@ -110,6 +110,7 @@ def service_env(monkeypatch, tmp_path, redis_url, namespace, databases):
     monkeypatch.setenv("SECRET_KEY", "test-secret")
     monkeypatch.setenv("CONSUMER_CLAIM_IDLE_MS", "500")
     monkeypatch.setenv("CONSUMER_MAX_DELIVERIES", "3")
+    monkeypatch.setenv("RATELIMIT_ENABLED", "false")  # tests/integration/foundation/test_rate_limits.py turns it on
     for service in ("articles", "comments", "moderation", "notify"):
         monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", databases.url(service))
     return monkeypatch

@@ -15,9 +15,11 @@ from services.comments.threads import public_view, read_thread
 from shared.auth import Role, require_role
 from shared.errors import ApiError
 from shared.pagination import decode_cursor, encode_cursor
+from shared import ratelimit
 
 blp = Blueprint("comments", __name__, url_prefix="/api", description="Comments, votes and flags")
 mod = Blueprint("moderation", __name__, url_prefix="/api/moderation", description="Moderator queue and log")
+limiter = ratelimit.make_limiter()
 
 
 def rt():
@@ -69,6 +71,7 @@ class Comments(MethodView):
     @blp.arguments(CommentIn)
     @blp.response(202, CreatedOut, description="accepted, waiting for screening")
     @blp.alt_response(201, schema=CreatedOut, description="approved at once (post-moderation article)")
+    @limiter.limit(ratelimit.POST_COMMENT)
     def post(self, data):
         """Post a comment or a reply"""
         c, token = _write(lambda s: handlers.submit_comment(s, data, deps(), request.remote_addr or ""))
@@ -101,6 +104,7 @@ class OwnComment(MethodView):
     @blp.doc(**EDIT_TOKEN)
     @blp.arguments(CommentEdit)
     @blp.response(200, OwnCommentOut)
+    @limiter.limit(ratelimit.EDIT_COMMENT)
     def patch(self, data, comment_id):
         """Edit one's own comment (within the edit window; screened again)"""
         token = request.headers.get("X-Edit-Token")
@@ -109,6 +113,7 @@ class OwnComment(MethodView):
 
     @blp.doc(**EDIT_TOKEN)
     @blp.response(204)
+    @limiter.limit(ratelimit.EDIT_COMMENT)
     def delete(self, comment_id):
         """Delete one's own comment (within the edit window)"""
         token = request.headers.get("X-Edit-Token")
@@ -119,6 +124,7 @@ class OwnComment(MethodView):
 class VoteView(MethodView):
     @blp.arguments(VoteIn)
     @blp.response(200, VoteOut)
+    @limiter.limit(ratelimit.VOTE)
     def put(self, data, comment_id):
         """Vote up (1), down (-1) or withdraw (0)"""
         c = _write(lambda s: handlers.vote(s, comment_id, data["voter_id"], data["value"],
@@ -131,6 +137,7 @@ class VoteView(MethodView):
 class Flags(MethodView):
     @blp.arguments(FlagIn)
     @blp.response(202, FlagOut)
+    @limiter.limit(ratelimit.FLAG)
     def post(self, data, comment_id):
         """Report a comment to the moderators"""
         c = _write(lambda s: handlers.flag(s, comment_id, str(data["reason"]), data["note"],

@@ -7,9 +7,10 @@ from pathlib import Path
 from flask import Flask
 
 from services.comments import handlers, settings as settings_mod
-from services.comments.api import blp, mod
+from services.comments.api import blp, limiter, mod
 from services.comments.models import Outbox, ProcessedEvent
 from shared.http import configure_app
+from shared.ratelimit import init_limiter
 from shared.runtime import Runtime
 
 NAME = "comments"
@@ -35,6 +36,8 @@ def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime |
     api = configure_app(app, title="Parley comments", max_body_bytes=s.max_body_bytes, cors_origins=s.cors_origins,
                         trusted_proxy_count=s.common.trusted_proxy_count)
     app.extensions["parley"] = rt
+    init_limiter(limiter, app, redis_url=s.common.redis_url, namespace=s.common.namespace,
+                 enabled=s.common.ratelimit_enabled)
     api.register_blueprint(blp)
     api.register_blueprint(mod)
     return app

@@ -17,9 +17,11 @@ from services.notify.links import ExpiredLink, InvalidLink
 from services.notify.messages import render_page
 from services.notify.models import Kind
 from services.notify.schemas import DeliveryModeIn, SubscribeIn, SubscribeOut
+from shared import ratelimit
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/subscriptions",
                 description="Reply and new-comment notifications")
+limiter = ratelimit.make_limiter()
 HTML = {"content_type": "text/html"}
 
 
@@ -60,6 +62,7 @@ def _load(loader, token: str):
 class Subscribe(MethodView):
     @blp.arguments(SubscribeIn)
     @blp.response(202, SubscribeOut)
+    @limiter.limit(ratelimit.SUBSCRIBE)
     def post(self, data):
         """Ask for notifications; a confirmation mail is sent (same answer for every address)"""
         for attempt in (1, 2):  # two first-time subscribers racing on one address

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.notify import delivery, handlers, settings as settings_mod
-from services.notify.api import blp
+from services.notify.api import blp, limiter
 from services.notify.links import SignedLinks
 from services.notify.mail import make_mailer
 from services.notify.messages import SiteConfig
@@ -17,6 +17,7 @@ from services.notify.models import ProcessedEvent
 from services.notify.tasks import SEND_CONFIRMATION, SEND_DELIVERIES, SEND_DIGEST
 from shared.celery import make_celery
 from shared.http import configure_app
+from shared.ratelimit import init_limiter
 from shared.runtime import Runtime
 
 NAME = "notify"
@@ -55,6 +56,8 @@ def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime |
     rt.extra["enqueue_confirmation"] = lambda sub_id: celery.send_task(SEND_CONFIRMATION, args=[sub_id],
                                                                        queue=NAME)
     app.extensions["parley"] = rt
+    init_limiter(limiter, app, redis_url=s.common.redis_url, namespace=s.common.namespace,
+                 enabled=s.common.ratelimit_enabled)
     api.register_blueprint(blp)
     return app
 
