@@ -1,0 +1,45 @@
+"""A thread read costs a fixed number of queries, however many comments and replies it has."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+
+@contextmanager
+def count_queries(engine):
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        if not statement.startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _thread_of(stack, roots, replies_each):
+    for r in range(roots):
+        root = stack.post_comment(body=f"root {r}").get_json()["id"]
+        stack.decide(root)
+        parent = root
+        for n in range(replies_each):
+            parent_id = parent if n % 2 else root
+            cid = stack.post_comment(body=f"reply {r}.{n}", parent_id=parent_id).get_json()["id"]
+            stack.decide(cid)
+            parent = cid
+
+
+def test_thread_read_needs_the_same_few_queries_for_small_and_large_threads(stack):
+    engine = stack.runtimes["comments"].db.engine
+    stack.publish_article(slug="small")
+    stack.publish_article()
+    _thread_of(stack, roots=1, replies_each=1)
+    with count_queries(engine) as small:
+        stack.thread()
+    _thread_of(stack, roots=15, replies_each=6)
+    with count_queries(engine) as large:
+        page = stack.thread(limit=20)
+    assert len(page["items"]) == 16 and sum(len(i["replies"]) for i in page["items"]) > 15
+    assert len(large) == len(small) <= 3, large
