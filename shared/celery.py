@@ -9,7 +9,8 @@
 * ``visibility_timeout`` (CELERY_VISIBILITY_TIMEOUT, default 900 s) is longer than the longest
   task (a screening batch takes well under a second, an email send at most the SMTP timeout
   times the retries inside one attempt), so Redis never hands a running task to a second
-  worker; after a whole worker is killed its reserved messages come back after this long;
+  worker; after a whole worker is killed its reserved messages come back after this long
+  (plus at most a sweep interval, a third of it);
 * poison tasks: :func:`attempts_exceeded` counts deliveries per task id in Redis, so a task
   that keeps killing its worker is dead-lettered after ``limit`` tries instead of looping.
 
@@ -34,8 +35,14 @@ def make_celery(name: str, broker_url: str, namespace: str, *, visibility_timeou
         task_serializer="json",
         accept_content=["json"],
         task_default_queue=name,
-        broker_transport_options={"visibility_timeout": visibility_timeout,
-                                  "global_keyprefix": f"{namespace}:celery:"},
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "global_keyprefix": f"{namespace}:celery:",
+            # sweep for tasks abandoned by a killed worker often enough that they come back
+            # soon after their visibility timeout, not minutes later
+            "unacked_restore_interval": max(1, min(60, visibility_timeout // 3)),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=True,
