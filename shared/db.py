@@ -71,6 +71,10 @@ class Database:
         with self._read() as s, s.begin():
             yield s
 
+    def on_commit(self, fn) -> None:
+        """Call ``fn(session)`` after each committed write transaction (cache invalidation)."""
+        event.listen(self._write, "after_commit", fn)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

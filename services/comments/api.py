@@ -1,7 +1,9 @@
 """HTTP views of the comments service: parse, call a handler, answer."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+import json
+
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -43,6 +45,19 @@ def _write(fn):
     return result
 
 
+def _render_thread(args) -> tuple[str, bytes]:
+    with rt().db.read_session() as s:
+        article = s.get(ArticleProjection, args["article"])
+        if article is None or article.status == "deleted":
+            raise ApiError(404, f"No article {args['article']!r}.")
+        page = read_thread(s, article.slug, args["sort"], args.get("cursor"), args["limit"],
+                           rt().extra["settings"].replies_per_thread)
+    body = ThreadOut().dump({"article": article.slug, "sort": str(args["sort"]),
+                             "total": article.approved_count, **page})
+    return f"{article.slug}.{article.thread_version}", json.dumps(body, ensure_ascii=False,
+                                                                  separators=(",", ":")).encode()
+
+
 def own_view(c: Comment) -> dict:
     view = public_view(c)
     view.update(body_html=c.body_html, author_name=c.author_name, article=c.article, body_md=c.body_md,
@@ -55,18 +70,21 @@ class Comments(MethodView):
     @blp.arguments(ThreadArgs, location="query")
     @blp.response(200, ThreadOut)
     def get(self, args):
-        """The approved thread of an article"""
-        with rt().db.read_session() as s:
-            article = s.get(ArticleProjection, args["article"])
-            if article is None or article.status == "deleted":
-                raise ApiError(404, f"No article {args['article']!r}.")
-            version = f'W/"{article.slug}.{article.thread_version}"'
-            if request.if_none_match.contains_weak(version.removeprefix('W/"').rstrip('"')):
-                return "", 304, {"ETag": version}
-            page = read_thread(s, article.slug, args["sort"], args.get("cursor"), args["limit"],
-                               rt().extra["settings"].replies_per_thread)
-        body = {"article": article.slug, "sort": str(args["sort"]), "total": article.approved_count, **page}
-        return body, 200, {"ETag": version, "Cache-Control": "no-cache"}
+        """The approved thread of an article (cached in Redis; ETag / If-None-Match)"""
+        slug, cache = args["article"], rt().extra["thread_cache"]
+        variant = f"{args['sort']}|{args.get('cursor', '')}|{args['limit']}"
+        version = cache.version(slug)
+        hit = cache.get(slug, version, variant) if version is not None else None
+        if hit is None:
+            etag, body = _render_thread(args)
+            if version is not None:
+                cache.put(slug, version, variant, etag, body)
+        else:
+            etag, body = hit
+        headers = {"ETag": f'W/"{etag}"', "Cache-Control": "no-cache"}
+        if request.if_none_match.contains_weak(etag):
+            return Response(status=304, headers=headers)
+        return Response(body, 200, headers, mimetype="application/json")
 
     @blp.arguments(CommentIn)
     @blp.response(202, CreatedOut, description="accepted, waiting for screening")

@@ -8,6 +8,7 @@ from flask import Flask
 
 from services.comments import handlers, settings as settings_mod
 from services.comments.api import blp, limiter, mod
+from services.comments.cache import ThreadCache, invalidate_after_commit
 from services.comments.models import Outbox, ProcessedEvent
 from shared.http import configure_app
 from shared.ratelimit import init_limiter
@@ -21,6 +22,9 @@ def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
     settings = settings or settings_mod.load()
     rt = Runtime.build(NAME, settings.common, settings.database_url)
     rt.extra["settings"] = settings
+    cache = ThreadCache(rt.redis, rt.namespace, ttl=settings.thread_cache_ttl)
+    rt.extra["thread_cache"] = cache
+    rt.db.on_commit(invalidate_after_commit(cache))
     rt.extra["deps"] = handlers.Deps(
         secret=settings.common.secret_key, email_hmac_key=settings.common.email_hmac_key,
         max_depth=settings.max_depth, edit_window=timedelta(seconds=settings.edit_window_seconds),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
                                       ModerationLog, Outbox, Vote)
+from services.comments.cache import touched
 from services.comments.render import excerpt, render_markdown
 from shared.auth import email_key
 from shared.db import utcnow
@@ -80,6 +81,7 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     s.execute(update(ArticleProjection).where(ArticleProjection.slug == c.article).values(
         approved_count=ArticleProjection.approved_count + delta,
         thread_version=ArticleProjection.thread_version + 1))
+    touched(s, c.article)
     title = s.scalar(select(ArticleProjection.title).where(ArticleProjection.slug == c.article)) or ""
     add_events(s, Outbox, [new_event(_STATUS_EVENTS[new], c.id, {
         "comment_id": c.id, "article": c.article, "article_title": title, "parent_id": c.parent_id,
@@ -93,6 +95,7 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
 def _bump_thread(s: Session, slug: str) -> None:
     s.execute(update(ArticleProjection).where(ArticleProjection.slug == slug)
               .values(thread_version=ArticleProjection.thread_version + 1))
+    touched(s, slug)
 
 
 def _submitted_event(c: Comment, etype: EventType, mode: str) -> Event:
@@ -288,6 +291,7 @@ def project_article(s: Session, event: Event, deps: Deps) -> None:
         a.title, a.status = d["title"], d["status"]
         a.comment_status, a.moderation_mode = d["comment_status"], d["moderation_mode"]
     a.thread_version = (a.thread_version or 0) + 1
+    touched(s, a.slug)
 
 
 def apply_verdict(s: Session, event: Event, deps: Deps) -> None:

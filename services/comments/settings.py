@@ -17,6 +17,7 @@ class Settings:
     replies_per_thread: int
     flag_hold_threshold: int
     votes_per_ip: int
+    thread_cache_ttl: int
 
 
 def load() -> Settings:
@@ -32,4 +33,5 @@ def load() -> Settings:
         replies_per_thread=e.int("COMMENT_REPLIES_PER_THREAD", 100),
         flag_hold_threshold=e.int("COMMENT_FLAG_HOLD_THRESHOLD", 3),
         votes_per_ip=e.int("COMMENT_VOTES_PER_IP", 5),
+        thread_cache_ttl=e.int("THREAD_CACHE_TTL", 30),
     )

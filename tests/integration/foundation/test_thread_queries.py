@@ -43,3 +43,27 @@ def test_thread_read_needs_the_same_few_queries_for_small_and_large_threads(stac
         page = stack.thread(limit=20)
     assert len(page["items"]) == 16 and sum(len(i["replies"]) for i in page["items"]) > 15
     assert len(large) == len(small) <= 3, large
+
+
+def test_a_repeated_thread_read_is_served_from_the_cache_and_a_decision_invalidates_it(stack):
+    engine = stack.runtimes["comments"].db.engine
+    stack.publish_article()
+    first = stack.post_comment(body="first").get_json()["id"]
+    stack.decide(first)
+    stack.thread()
+    with count_queries(engine) as cached:
+        assert [c["id"] for c in stack.thread()["items"]] == [first]
+    assert cached == []
+    second = stack.post_comment(body="second").get_json()["id"]
+    stack.decide(second)  # committed by the moderator API: the cached page must not survive it
+    assert {c["id"] for c in stack.thread()["items"]} == {first, second}
+    from shared.events import EventType, new_event
+    from shared.bus import Publisher
+
+    third = stack.post_comment(body="third").get_json()["id"]
+    verdict = new_event(EventType.COMMENT_MODERATED, third, {
+        "comment_id": third, "revision": 1, "verdict": "approve", "reasons": [], "scores": {},
+        "policy_version": "t"}, "moderation")
+    Publisher(stack.runtimes["comments"].redis, stack.runtimes["comments"].namespace).publish(verdict)
+    stack.pump()  # applied by the consumer process, not the API
+    assert {c["id"] for c in stack.thread()["items"]} == {first, second, third}
