@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install check-compose clean
+.PHONY: run test test-fast bench install check-compose clean
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ endif
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 check-compose:
 	SECRET_KEY=check EMAIL_HMAC_KEY=check docker-compose config -q

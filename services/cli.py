@@ -173,3 +173,7 @@ def _optional_commands() -> None:
 
 _optional_commands()
 logging.captureWarnings(True)
+
+
+if __name__ == "__main__":
+    main()

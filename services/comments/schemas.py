@@ -67,7 +67,7 @@ class ThreadArgs(Schema):
     article = fields.String(required=True, validate=validate.Length(min=1, max=200))
     sort = fields.Enum(Sort, by_value=True, load_default=Sort.MOST_VOTED)
     cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
 class CountArgs(Schema):

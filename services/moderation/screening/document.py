@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from .checks.context import quoted_regions
 from .policy import Policy
 from .text import fold, words_of
 from .verdicts import Submission
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]+")
 
 
 @dataclass(frozen=True)
@@ -18,9 +23,24 @@ class Document:
     quoted: tuple[tuple[int, int], ...]  # regions quoting the article (see checks.context)
     words: frozenset[str]  # folded words, to skip patterns that cannot match
 
+    @functools.cached_property
+    def sentences(self) -> tuple[tuple[int, int, frozenset[str]], ...]:
+        """(start, end, words) per sentence; a sentence starts at the previous one's
+        full stop, so patterns anchored on "[.!?] " still see it."""
+        spans, start = [], 0
+        for end in _SENTENCE_END.finditer(self.folded):
+            spans.append((start, end.end()))
+            start = end.start()
+        spans.append((start, len(self.folded)))
+        return tuple((a, b, frozenset(words_of(self.folded[a:b]))) for a, b in spans if b > a)
+
     def has_words(self, required: tuple[frozenset[str], ...]) -> bool:
         """True if the text has at least one word of every set in `required`."""
-        return all(not self.words.isdisjoint(words) for words in required)
+        words = self.words
+        for group in required:  # a plain loop: this runs ~60 times per comment
+            if words.isdisjoint(group):
+                return False
+        return True
 
     def is_quoted(self, start: int, end: int) -> bool:
         return any(q_start <= start and end <= q_end for q_start, q_end in self.quoted)

@@ -71,6 +71,7 @@ class PatternSetting:
     # pattern to be tried at all; each inner group needs one match ("any of"), and
     # every group must match ("all of").
     requires: tuple[tuple[str, ...], ...] = ()
+    scope: str = "text"  # "sentence": the pattern is tried sentence by sentence
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def _pattern(table: _Table, *, with_category: bool) -> PatternSetting:
         score=table.number("score"),
         category=category,
         requires=table.requirement("requires"),
+        scope=table.choice("scope", ("text", "sentence"), "text"),
     )
 
 
@@ -283,6 +285,12 @@ class _Table:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
             raise PolicyError(f"{self.where(key)}: expected a list of non-empty strings")
         return tuple(value)
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self._get(key, default)
+        if value not in allowed:
+            raise PolicyError(f"{self.where(key)}: expected one of {list(allowed)}")
+        return value
 
     def requirement(self, key: str) -> tuple[tuple[str, ...], ...]:
         """["a", "b"] (any of) or [["a", "b"], ["c"]] (any of each group)."""

@@ -47,8 +47,8 @@ class AuthorHistory(Protocol):
 
 class RecentTexts(Protocol):
     def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
-        """Postings at or after `since` filed under any of the fingerprint's band keys,
-        one entry per shared key (a posting sharing three keys appears three times)."""
+        """Postings at or after `since` filed under any of the fingerprint's band keys
+        (returning a posting once or once per shared key are both fine)."""
         ...
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None: ...
@@ -69,7 +69,9 @@ class InMemoryAuthorHistory:
 class InMemoryRecentTexts:
     """Postings per band key, oldest first (screening records them in time order)."""
 
-    def __init__(self, max_per_band: int = 1000) -> None:
+    def __init__(self, max_per_band: int = 64) -> None:
+        # Only the newest postings per band are kept: a band with more than a few
+        # dozen recent copies is a spam wave whatever the older entries say.
         self._by_band: dict[str, list[Posting]] = defaultdict(list)
         self._max_per_band = max_per_band
 

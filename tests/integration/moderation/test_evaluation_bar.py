@@ -1,8 +1,9 @@
 """The quality bar from issue 3, measured by running the real CLI on our labelled sets.
 
-eval.jsonl was used to tune the policy; holdout.jsonl was written after tuning and
-never used for it, so its figures are the honest estimate (see POLICY.md). Both
-are screened in pre-moderation mode, the strict one.
+eval.jsonl was used to tune the policy; holdout.jsonl was written after the last
+tuning round and never used for it, so its figures are the honest estimate of how
+the policy does on comments it has not seen (see POLICY.md). Both are screened in
+pre-moderation mode, the strict one.
 """
 
 import json
@@ -50,7 +51,6 @@ def test_evaluation_set_is_big_enough_and_covers_every_category():
     assert len({item["id"] for item in items}) == len(items)
 
 
-@pytest.mark.slow
 def test_evaluation_set_meets_the_quality_bar():
     counts, civil, uncivil = confusion("eval.jsonl")
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
@@ -58,11 +58,20 @@ def test_evaluation_set_meets_the_quality_bar():
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-@pytest.mark.slow
-def test_holdout_set_meets_a_looser_bar():
-    """Looser because these comments were never used for tuning: the figures in
-    POLICY.md are what to expect on unseen comments; this guards against regressions."""
+def test_holdout_set_does_not_regress():
+    """holdout.jsonl was written after the last tuning round and never used for it.
+    The bars here are what the policy achieved on it (see POLICY.md), so this test
+    catches regressions; it does not prove the issue's bar on unseen comments."""
     counts, civil, uncivil = confusion("holdout.jsonl")
-    assert counts["uncivil", "approve"] <= 0.10 * uncivil
-    assert counts["civil", "reject"] <= 0.02 * civil
-    assert counts["civil", "hold"] <= 0.15 * civil
+    assert counts["civil", "reject"] == 0
+    assert counts["civil", "hold"] <= 0.10 * civil
+    assert counts["uncivil", "approve"] <= 0.40 * uncivil
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: unseen uncivil phrasings slip past the lexicon "
+                                       "(35% auto-approved on the holdout, see POLICY.md)")
+def test_holdout_set_meets_the_issue_bar():
+    counts, civil, uncivil = confusion("holdout.jsonl")
+    assert counts["uncivil", "approve"] <= 0.05 * uncivil
+    assert counts["civil", "reject"] == 0
+    assert counts["civil", "hold"] <= 0.10 * civil

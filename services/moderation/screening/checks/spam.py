@@ -119,8 +119,10 @@ def check_duplicates(doc: Document, recent: RecentTexts, settings: SpamSettings,
     if print_ is None:
         return [], None, None
     since = now - settings.duplicate_window_seconds
-    shared = Counter(p for p in recent.matches(print_, since) if p.submission_id != submission.id)
-    earlier = [p for p, bands in shared.items() if bands >= MIN_SHARED_BANDS]
+    found = [p for p in recent.matches(print_, since) if p.submission_id != submission.id]
+    shared = Counter(p.submission_id for p in found)  # one entry per shared band
+    earlier = list({p.submission_id: p for p in found
+                    if shared[p.submission_id] >= MIN_SHARED_BANDS}.values())
     reasons = []
     if submission.author_key is not None:
         same_author = sum(1 for p in earlier if p.author_key == submission.author_key)

@@ -1,0 +1,144 @@
+"""Scenarios that need more than wrk: pipeline latency, screening throughput, mail fan-out."""
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+TARGETS = {
+    "thread_200": "≥ 60% of the trivial ceiling, p99 < 25 ms",
+    "thread_200_etag_304": "cheaper than the full read",
+    "post_comment": "≥ 600 posts/s, p99 < 50 ms",
+    "pipeline_visible": "p50 < 150 ms, p99 < 1 s at 100 posts/s",
+    "screening": "≥ 2,000 comments/s in batch, single < 20 ms",
+    "fanout_10k": "10,000 subscribers in < 60 s, each exactly once",
+}
+
+
+def _request(url: str, body: dict | None = None, headers: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read() or b"{}")
+
+
+def pipeline_latency(stack, rate: int, seconds: int) -> dict:
+    """POST civil comments at ``rate``/s and time each until its author sees it approved."""
+    pending: dict[int, tuple[float, str]] = {}
+    done: list[float] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set() or pending:
+            with lock:
+                items = list(pending.items())
+            for cid, (t0, token) in items:
+                own = _request(stack.url(f"/api/comments/{cid}"), headers={"X-Edit-Token": token})
+                if own["status"] == "approved":
+                    with lock:
+                        done.append(time.monotonic() - t0)
+                        pending.pop(cid, None)
+            time.sleep(0.005)
+            if stop.is_set() and time.monotonic() > deadline:
+                break
+
+    deadline = time.monotonic() + seconds + 30
+    poller = threading.Thread(target=poll)
+    poller.start()
+    total = rate * seconds
+    start = time.monotonic()
+    for n in range(total):
+        time.sleep(max(0.0, start + n / rate - time.monotonic()))
+        t0 = time.monotonic()
+        created = _request(stack.url("/api/comments"), {
+            "article": "bench-pipe", "author_name": "Pipeline", "author_email": f"p{n}@example.org",
+            "body": f"A thoughtful and civil question, number {n}, about who inspects these contracts."})
+        with lock:
+            pending[created["id"]] = (t0, created["edit_token"])
+    stop.set()
+    poller.join()
+    done.sort()
+    return {"posted": total, "approved": len(done), "p50_ms": _pct(done, 50), "p99_ms": _pct(done, 99)}
+
+
+def _pct(values: list[float], p: int) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(len(values) * p / 100))] * 1000, 1)
+
+
+def screening_throughput() -> dict:
+    from services.moderation.benchmark import run
+
+    return run()
+
+
+def notify_fanout(stack, subscribers: int) -> dict:
+    """One approved comment to ``subscribers`` confirmed article subscribers, through the sink."""
+    from sqlalchemy import insert, select
+
+    from services.notify.models import Address, ArticleInfo, Subscription
+    from shared.auth import Role, create_token
+    from services.comments.models import ApiToken
+
+    rt = stack.runtime("notify")
+    with rt.db.session() as s:
+        if s.get(ArticleInfo, "bench-fanout") is None:
+            s.add(ArticleInfo(slug="bench-fanout", title="bench-fanout", status="published", revision=99))
+        s.execute(insert(Address), [{"email": f"fan{n}@example.org", "email_key": f"k{n}"}
+                                    for n in range(subscribers)])
+        ids = list(s.scalars(select(Address.id)))
+        s.execute(insert(Subscription), [{"address_id": i, "kind": "article", "article": "bench-fanout",
+                                          "comment_id": 0, "status": "confirmed"} for i in ids])
+    token = create_token(stack.runtime("comments").db, ApiToken, Role.MODERATOR, "bench")
+    created = _request(stack.url("/api/comments"), {"article": "bench-fanout", "author_name": "Fan",
+                                                    "author_email": "author@example.org", "body": "Hello all."})
+    mail_dir = stack.tmp / "mail"
+    before = len(list(mail_dir.glob("*.eml"))) if mail_dir.exists() else 0
+    t0 = time.monotonic()
+    _request(stack.url(f"/api/moderation/comments/{created['id']}/decision"), {"decision": "approve"},
+             headers={"Authorization": f"Bearer {token}"})
+    deadline = t0 + 300
+    while time.monotonic() < deadline:
+        count = len(list(mail_dir.glob("*.eml"))) - before if mail_dir.exists() else 0
+        if count >= subscribers:
+            break
+        time.sleep(0.5)
+    elapsed = time.monotonic() - t0
+    recipients = [_to(p) for p in sorted(mail_dir.glob("*.eml"))]
+    wanted = [r for r in recipients if r.startswith("fan")]
+    return {"subscribers": subscribers, "messages": len(wanted), "distinct": len(set(wanted)),
+            "seconds": round(elapsed, 1), "exactly_once": len(wanted) == len(set(wanted)) == subscribers}
+
+
+def _to(path: Path) -> str:
+    for line in path.read_text(errors="replace").splitlines():
+        if line.lower().startswith("to:"):
+            return line[3:].strip()
+        if not line:
+            break
+    return ""
+
+
+def markdown(report: dict) -> str:
+    r, setup = report["results"], report["setup"]
+    lines = ["# Parley benchmark", "",
+             f"Machine: {report['machine']['cores']} cores, Python {report['machine']['python']}, "
+             f"{report['machine']['platform']}.",
+             "Setup: " + "; ".join(f"{k}: {v}" for k, v in setup.items()) + ".", "",
+             "| scenario | req/s | ratio to trivial ceiling | p50 ms | p99 ms | target |", "|---|---|---|---|---|---|"]
+    for name in ("ceiling_trivial", "ceiling_blob_30kb", "thread_200", "thread_200_etag_304", "post_comment"):
+        row = r[name]
+        lines.append(f"| {name} | {row['rps']:.0f} | {row.get('ratio_to_trivial', '')} | {row['p50_ms']} | "
+                     f"{row['p99_ms']} | {TARGETS.get(name, 'ceiling')} |")
+    lines += ["", f"Posts stored with their event in the outbox during the post run: "
+                  f"{r['post_comment'].get('stored_with_event')}.", "",
+              f"Pipeline, POST to approved and visible: {json.dumps(r['pipeline_visible'])} "
+              f"(target {TARGETS['pipeline_visible']}).", "",
+              f"Screening: {json.dumps(r['screening'])} (target {TARGETS['screening']}).", "",
+              f"Notification fan-out: {json.dumps(r['fanout_10k'])} (target {TARGETS['fanout_10k']}).", ""]
+    return "\n".join(lines)

