@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -65,7 +64,7 @@ def main() -> None:
         r["screening"] = scenarios.screening_throughput()
         r["fanout_10k"] = scenarios.notify_fanout(stack, subscribers=int(os.environ.get("BENCH_FANOUT", "10000")))
     trivial = report["results"]["ceiling_trivial"]["rps"]
-    for name, row in report["results"].items():
+    for row in report["results"].values():
         if isinstance(row, dict) and "rps" in row:
             row["ratio_to_trivial"] = round(row["rps"] / trivial, 3)
     RESULTS.mkdir(parents=True, exist_ok=True)

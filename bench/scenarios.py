@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import threading
 import time
 import urllib.error

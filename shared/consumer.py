@@ -227,7 +227,8 @@ def inline_batch_handler(db: Database, processed_model, consumer: str,
             if not fns:
                 continue
             try:
-                apply_once(db, processed_model, consumer, ev, lambda s, e: [fn(s, e, deps) for fn in fns])
+                apply_once(db, processed_model, consumer, ev,
+                           lambda s, e, fns=fns: [fn(s, e, deps) for fn in fns])
             except Exception:
                 log.exception("%s: handler failed for %s %s", consumer, ev.type, ev.id)
                 failed.add(ev.id)

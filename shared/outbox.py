@@ -20,7 +20,9 @@ import time
 from typing import Callable
 
 import redis
-from sqlalchemy import select, update
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
 
 from shared.bus import Publisher, relay_wake_key
 from shared.db import Database, utcnow
@@ -75,15 +77,10 @@ class Relay:
         return len(rows)
 
     def purge_published(self, older_than_seconds: float = 86400.0) -> None:
-        cutoff = utcnow().timestamp() - older_than_seconds
-        from datetime import datetime, timezone
-        from sqlalchemy import delete
-
+        cutoff = utcnow() - timedelta(seconds=older_than_seconds)
         with self.db.session() as s:
-            s.execute(delete(self.model).where(
-                self.model.published_at.is_not(None),
-                self.model.published_at < datetime.fromtimestamp(cutoff, timezone.utc),
-            ))
+            s.execute(delete(self.model).where(self.model.published_at.is_not(None),
+                                               self.model.published_at < cutoff))
 
     def _housekeeping(self) -> None:
         now = time.monotonic()

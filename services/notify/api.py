@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from services.notify import handlers
 from services.notify.links import ExpiredLink, InvalidLink
 from services.notify.messages import render_page
-from services.notify.models import Kind
 from services.notify.schemas import DeliveryModeIn, SubscribeIn, SubscribeOut
 from shared import ratelimit
 

@@ -1,7 +1,6 @@
 """The event backbone's guarantees, on a real Redis server and real databases."""
 from __future__ import annotations
 
-import threading
 import time
 
 from sqlalchemy import func, select
