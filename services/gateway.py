@@ -7,14 +7,7 @@ service's app, database and settings separate while saving a network hop on a la
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Flask, send_from_directory
-from werkzeug.wrappers import Response
-
 from services.registry import API_PREFIXES, app_module, available
-
-SITE_DIR = Path(__file__).parent / "site" / "static"
 
 
 class Gateway:
@@ -36,22 +29,11 @@ class Gateway:
         return self.fallback(environ, start_response)
 
 
-def _site() -> Flask:
-    site = Flask(__name__, static_folder=None)
+def _site():
+    """The demo site and moderator console (``services/site``) answer every path no API owns."""
+    from services.site.app import create_app as create_site
 
-    @site.get("/healthz")
-    def healthz():
-        return {"ok": True}
-
-    @site.get("/", defaults={"path": "index.html"})
-    @site.get("/<path:path>")
-    def static(path):
-        if not SITE_DIR.exists():
-            return Response('{"error": {"code": "not_found", "message": "No site here.", "details": {}}}',
-                            404, mimetype="application/json")
-        return send_from_directory(SITE_DIR, path)
-
-    return site
+    return create_site()
 
 
 def create_app() -> Gateway:
