@@ -10,11 +10,12 @@ origin only: nothing a reader types can run as script even if it slipped into th
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from flask import Flask, abort, render_template, send_from_directory
+
+from services.site import settings as settings_mod
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -23,17 +24,12 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CSP = ("default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
 
-#: shown above the comment form; a site sets its own with SITE_COMMENT_POLICY
-POLICY = ("We welcome informed comments that move the conversation forward. Keep it civil: comments "
-          "that promote discrimination, prejudice, racism or xenophobia, and personal attacks or "
-          "profanity, will not be published. Every submission is screened before it appears.")
-
-
-def create_app() -> Flask:
+def create_app(settings: settings_mod.Settings | None = None) -> Flask:
+    settings = settings or settings_mod.load()
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
                 template_folder=str(HERE / "templates"))
-    app.config["SITE_NAME"] = os.environ.get("SITE_NAME", "Parley")
-    app.config["COMMENT_POLICY"] = os.environ.get("SITE_COMMENT_POLICY", POLICY)
+    app.config["SITE_NAME"] = settings.site_name
+    app.config["COMMENT_POLICY"] = settings.comment_policy
 
     @app.after_request
     def security_headers(resp):
