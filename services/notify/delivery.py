@@ -18,6 +18,7 @@ failed and suppresses the address until its owner confirms a subscription again.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -44,26 +45,40 @@ class Sender:
     max_attempts: int = 8
     lease: timedelta = timedelta(minutes=5)
 
-    # -- one notification --------------------------------------------------------------------
+    # -- notifications -----------------------------------------------------------------------
 
     def send_delivery(self, delivery_id: int) -> str:
+        [(outcome, _)] = self.send_deliveries([delivery_id]).most_common(1)
+        return outcome
+
+    def send_deliveries(self, ids: list[int]) -> Counter:
+        """Claim the batch in one transaction, then send and record each message on its own,
+        so a killed worker can have left at most the message in flight unrecorded."""
         now = self.deps.now()
+        outcomes: Counter = Counter()
+        jobs = []
         with self.db.session() as s:
-            claimed = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == D.PENDING)
-                                .values(status=D.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)).rowcount
-            if not claimed:
-                return "not-pending"
-            row = s.get(Delivery, delivery_id)
-            address = s.get(Address, row.address_id)
-            sub = s.get(Subscription, row.subscription_id)
-            if address.suppressed_at is not None or sub is None or sub.status != SubscriptionStatus.CONFIRMED:
-                row.status = D.SKIPPED
-                return "skipped"
-            message = notification_message(
-                address.email, _comment(row.payload), row.kind, self.deps.links.unsubscribe_url(sub.id), None,
-                self.deps.links.manage_url(address.email), self.deps.site)
-            attempts = row.attempts
-        return self._send(message, [delivery_id], address.id, attempts)
+            s.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == D.PENDING)
+                      .values(status=D.SENDING, claimed_at=now, attempts=Delivery.attempts + 1))
+            rows = s.execute(
+                select(Delivery, Address, Subscription)
+                .join(Address, Address.id == Delivery.address_id)
+                .join(Subscription, Subscription.id == Delivery.subscription_id, isouter=True)
+                .where(Delivery.id.in_(ids), Delivery.status == D.SENDING, Delivery.claimed_at == now)
+            ).all()
+            outcomes["not-pending"] = len(set(ids)) - len(rows)
+            for row, address, sub in rows:
+                if address.suppressed_at is not None or sub is None or sub.status != SubscriptionStatus.CONFIRMED:
+                    row.status = D.SKIPPED
+                    outcomes["skipped"] += 1
+                    continue
+                message = notification_message(
+                    address.email, _comment(row.payload), row.kind, self.deps.links.unsubscribe_url(sub.id),
+                    None, self.deps.links.manage_url(address.email), self.deps.site)
+                jobs.append((message, row.id, address.id, row.attempts))
+        for message, delivery_id, address_id, attempts in jobs:
+            outcomes[self._send(message, [delivery_id], address_id, attempts)] += 1
+        return +outcomes
 
     # -- a digest ----------------------------------------------------------------------------
 
