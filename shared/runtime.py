@@ -40,6 +40,13 @@ class Runtime:
     def wake_relay(self) -> None:
         wake_relay(self.redis, self.namespace, self.name)
 
+    def write(self, fn: Callable):
+        """Run ``fn(session)`` in a write transaction, then nudge the relay to publish its events."""
+        with self.db.session() as s:
+            result = fn(s)
+        self.wake_relay()
+        return result
+
     def relay(self, outbox_model) -> Relay:
         publisher = Publisher(connect(self.common.redis_url, blocking=True), self.namespace,
                               self.common.stream_maxlen)

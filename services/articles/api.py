@@ -34,14 +34,6 @@ def _get(s, slug: str) -> Article:
     return article
 
 
-def _write(fn, *args):
-    """Run a handler in a write transaction, then nudge the outbox relay."""
-    with deps().db.session() as s:
-        result = fn(s, *args)
-    deps().wake_relay()
-    return result
-
-
 @blp.route("/articles")
 class Articles(MethodView):
     @blp.arguments(ArticleListArgs, location="query")
@@ -75,7 +67,7 @@ class Articles(MethodView):
     @editor_only
     def post(self, data):
         """Create an article (as a draft unless published later)"""
-        return _write(handlers.create_article, data)
+        return deps().write(lambda s: handlers.create_article(s, data))
 
 
 @blp.route("/articles/<slug>")
@@ -95,14 +87,14 @@ class ArticleItem(MethodView):
     @editor_only
     def patch(self, data, slug):
         """Update an article"""
-        return _write(lambda s: handlers.update_article(s, _get(s, slug), data))
+        return deps().write(lambda s: handlers.update_article(s, _get(s, slug), data))
 
     @blp.doc(**BEARER)
     @blp.response(204)
     @editor_only
     def delete(self, slug):
         """Delete an article"""
-        _write(lambda s: handlers.delete(s, _get(s, slug)))
+        deps().write(lambda s: handlers.delete(s, _get(s, slug)))
 
 
 @blp.route("/articles/<slug>/draft")
@@ -124,7 +116,7 @@ class Publish(MethodView):
     @editor_only
     def post(self, data, slug):
         """Publish an article"""
-        return _write(lambda s: handlers.publish(s, _get(s, slug), data.get("published_at")))
+        return deps().write(lambda s: handlers.publish(s, _get(s, slug), data.get("published_at")))
 
 
 @blp.route("/articles/<slug>/unpublish")
@@ -134,7 +126,7 @@ class Unpublish(MethodView):
     @editor_only
     def post(self, slug):
         """Take an article off the site"""
-        return _write(lambda s: handlers.unpublish(s, _get(s, slug)))
+        return deps().write(lambda s: handlers.unpublish(s, _get(s, slug)))
 
 
 @blp.route("/categories")

@@ -38,13 +38,6 @@ EDIT_TOKEN = {"parameters": [{"in": "header", "name": "X-Edit-Token", "required"
                               "schema": {"type": "string"}}]}
 
 
-def _write(fn):
-    with rt().db.session() as s:
-        result = fn(s)
-    rt().wake_relay()
-    return result
-
-
 def _render_thread(args) -> tuple[str, bytes]:
     with rt().db.read_session() as s:
         article = s.get(ArticleProjection, args["article"])
@@ -92,7 +85,7 @@ class Comments(MethodView):
     @limiter.limit(ratelimit.POST_COMMENT)
     def post(self, data):
         """Post a comment or a reply"""
-        c, token = _write(lambda s: handlers.submit_comment(s, data, deps(), request.remote_addr or ""))
+        c, token = rt().write(lambda s: handlers.submit_comment(s, data, deps(), request.remote_addr or ""))
         body = {"id": c.id, "status": str(c.status), "edit_token": token,
                 "editable_until": c.created_at + deps().edit_window, "comment": own_view(c)}
         return body, 201 if c.status == CommentStatus.APPROVED else 202
@@ -126,7 +119,7 @@ class OwnComment(MethodView):
     def patch(self, data, comment_id):
         """Edit one's own comment (within the edit window; screened again)"""
         token = request.headers.get("X-Edit-Token")
-        return own_view(_write(lambda s: handlers.edit_comment(
+        return own_view(rt().write(lambda s: handlers.edit_comment(
             s, handlers.own_comment(s, comment_id, token), data["body"], deps())))
 
     @blp.doc(**EDIT_TOKEN)
@@ -135,7 +128,7 @@ class OwnComment(MethodView):
     def delete(self, comment_id):
         """Delete one's own comment (within the edit window)"""
         token = request.headers.get("X-Edit-Token")
-        _write(lambda s: handlers.delete_comment(s, handlers.own_comment(s, comment_id, token), deps()))
+        rt().write(lambda s: handlers.delete_comment(s, handlers.own_comment(s, comment_id, token), deps()))
 
 
 @blp.route("/comments/<int:comment_id>/vote")
@@ -145,7 +138,7 @@ class VoteView(MethodView):
     @limiter.limit(ratelimit.VOTE)
     def put(self, data, comment_id):
         """Vote up (1), down (-1) or withdraw (0)"""
-        c = _write(lambda s: handlers.vote(s, comment_id, data["voter_id"], data["value"],
+        c = rt().write(lambda s: handlers.vote(s, comment_id, data["voter_id"], data["value"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "score": c.score, "upvotes": c.upvotes, "downvotes": c.downvotes,
                 "value": data["value"]}
@@ -158,7 +151,7 @@ class Flags(MethodView):
     @limiter.limit(ratelimit.FLAG)
     def post(self, data, comment_id):
         """Report a comment to the moderators"""
-        c = _write(lambda s: handlers.flag(s, comment_id, str(data["reason"]), data["note"],
+        c = rt().write(lambda s: handlers.flag(s, comment_id, str(data["reason"]), data["note"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "received": True}
 
@@ -213,7 +206,7 @@ class DecisionView(MethodView):
     @moderator_only
     def post(self, data, comment_id):
         """Approve, reject or mark as spam"""
-        c = _write(lambda s: handlers.decide(s, comment_id, data["decision"], data["reason"], g.actor))
+        c = rt().write(lambda s: handlers.decide(s, comment_id, data["decision"], data["reason"], g.actor))
         return {"id": c.id, "status": str(c.status)}
 
 
