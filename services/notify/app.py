@@ -66,7 +66,7 @@ def create_sender(runtime: Runtime) -> delivery.Sender:
     s = runtime.extra["settings"]
     mailer = functools.cache(lambda: make_mailer(s.mail_backend, s.smtp))
     return delivery.Sender(runtime.db, mailer, runtime.extra["deps"], max_attempts=s.max_attempts,
-                           lease=timedelta(seconds=s.send_lease_seconds))
+                           lease=timedelta(seconds=s.send_lease_seconds), retry_base=s.retry_base_seconds)
 
 
 @functools.cache

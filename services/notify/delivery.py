@@ -44,6 +44,8 @@ class Sender:
     deps: Deps
     max_attempts: int = 8
     lease: timedelta = timedelta(minutes=5)
+    #: first retry delay; it doubles with each attempt, up to an hour
+    retry_base: int = 30
 
     # -- notifications -----------------------------------------------------------------------
 
@@ -114,7 +116,7 @@ class Sender:
             self.mailer().send(message)
         except TransientMailError as exc:
             give_up = attempts >= self.max_attempts
-            delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+            delay = timedelta(seconds=min(self.retry_base * 2 ** (attempts - 1), 3600))
             with self.db.session() as s:
                 s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
                     status=D.FAILED if give_up else retry_status, last_error=str(exc)[:1000],

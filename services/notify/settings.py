@@ -23,6 +23,7 @@ class Settings:
     list_id_domain: str
     hourly_cap: int
     max_attempts: int
+    retry_base_seconds: int
     send_lease_seconds: int
     send_batch: int
     confirm_max_age_days: int
@@ -47,6 +48,7 @@ def load() -> Settings:
         list_id_domain=e.str("LIST_ID_DOMAIN", "comments.parley.example"),
         hourly_cap=e.int("NOTIFY_HOURLY_CAP", 10),
         max_attempts=e.int("NOTIFY_MAX_ATTEMPTS", 8),
+        retry_base_seconds=e.int("NOTIFY_RETRY_BASE_SECONDS", 30),
         send_lease_seconds=e.int("NOTIFY_SEND_LEASE_SECONDS", 300),
         send_batch=e.int("NOTIFY_SEND_BATCH", 50),
         confirm_max_age_days=e.int("NOTIFY_CONFIRM_MAX_AGE_DAYS", 7),
