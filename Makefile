@@ -25,7 +25,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 ifeq ($(CI),true)
-	PARLEY_TEST_BACKEND=server $(BIN)/python -m pytest tests/integration tests/e2e
+	PARLEY_TEST_BACKEND=server $(BIN)/python -m pytest tests/integration tests/e2e tests/faults
 endif
 
 test-fast: $(STAMP)

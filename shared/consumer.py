@@ -183,6 +183,10 @@ class StreamConsumer:
                 self._groups_ready = False
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except Exception:  # the database restarting, say: keep the process, retry shortly
+                log.exception("%s: step failed; retrying in %.1fs", self.group, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
 
 
 def _s(v) -> str:

@@ -105,3 +105,7 @@ class Relay:
                 log.warning("relay %s: redis unavailable (%s); retrying in %.1fs", self.producer, exc, backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except Exception:  # the database restarting, say: keep the process, retry shortly
+                log.exception("relay %s: step failed; retrying in %.1fs", self.producer, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)

@@ -174,3 +174,31 @@ def test_counts_and_projection_converge_after_a_burst(stack):
     assert article_side == comment_side
     assert stack.post_comment(article="b").status_code == 409
     assert stack.post_comment(article="c").status_code == 409
+
+
+def test_a_consumer_survives_a_failing_step_and_keeps_consuming(redis_client, namespace):
+    import threading
+
+    handled, ticks = [], []
+
+    def tick():
+        ticks.append(1)
+        if len(ticks) == 1:
+            raise RuntimeError("database restarting")
+
+    c = StreamConsumer(redis_client, namespace, "g", ["comments"],
+                       lambda evs: handled.extend(e.key for e in evs) or set(), block_ms=50, tick=tick)
+    stop = threading.Event()
+    runner = threading.Thread(target=c.run, args=(stop,))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(ticks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        Publisher(redis_client, namespace).publish(_approved_event(9))
+        while not handled and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.join(5)
+    assert handled == ["9"] and len(ticks) >= 2
