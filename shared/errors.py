@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,11 @@ def handle_integrity(exc: Exception):
     return error_response(409, "The request conflicts with existing data.")
 
 
+def handle_data_error(exc: Exception):
+    log.warning("value refused by the database: %s", exc)
+    return error_response(422, "A value could not be stored.")
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error")
     return error_response(500, "Something went wrong on our side.")
@@ -115,4 +120,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_unavailable)
     app.register_error_handler(DBAPIError, handle_unavailable)
     app.register_error_handler(IntegrityError, handle_integrity)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -20,7 +20,7 @@ class IdConverter(IntegerConverter):
     """Integer path parts no database column can overflow on: larger ids simply do not exist."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**53)
+        kwargs.setdefault("max", 2**31 - 1)  # ids are PostgreSQL INTEGERs
         super().__init__(map, *args, **kwargs)
 
 
@@ -40,7 +40,7 @@ def configure_app(app: Flask, *, title: str, max_body_bytes: int, cors_origins: 
     app.json.ensure_ascii = False
     api = ParleyApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
-    api.register_converter(IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": 2**53})
+    api.register_converter(IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
     register_error_handlers(app)
     if trusted_proxy_count:
         # only the hops we run may set the client address; a forged X-Forwarded-For entry

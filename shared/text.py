@@ -7,7 +7,7 @@ import unicodedata
 import nh3
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 
 
 def slugify(text: str, max_length: int = 80) -> str:
@@ -17,7 +17,8 @@ def slugify(text: str, max_length: int = 80) -> str:
 
 
 def strip_control(text: str) -> str:
-    """Drop control characters (keeping tab and newlines) that have no place in user text."""
+    """Drop control characters (keeping tab and newlines) and lone surrogates (from JSON
+    escapes): they have no place in user text and PostgreSQL refuses NUL and invalid UTF-8."""
     return _CONTROL.sub("", text)
 
 

@@ -6,29 +6,22 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from services.comments.models import Decision, FlagReason
 from services.comments.threads import Sort
-from shared.text import strip_control
+from shared.fields import Text
 
-_ID = validate.Range(min=1, max=2**53)
-
-
-class Trimmed(fields.String):
-    """A string with control characters removed and surrounding whitespace trimmed."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return strip_control(super()._deserialize(value, attr, data, **kwargs)).strip()
+_ID = validate.Range(min=1, max=2**31 - 1)  # PostgreSQL INTEGER
 
 
 class AnchorIn(Schema):
-    paragraph_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
-    quote = Trimmed(required=True, validate=validate.Length(min=1, max=1000))
+    paragraph_id = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    quote = Text(trim=True, required=True, validate=validate.Length(min=1, max=1000))
 
 
 class CommentIn(Schema):
-    article = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    article = Text(required=True, validate=validate.Length(min=1, max=200))
     parent_id = fields.Integer(allow_none=True, load_default=None, validate=_ID)
-    author_name = Trimmed(required=True, validate=validate.Length(min=1, max=60))
-    author_email = fields.String(required=True, validate=validate.Length(max=320))
-    body = Trimmed(required=True, validate=validate.Length(min=1, max=5000))
+    author_name = Text(trim=True, required=True, validate=validate.Length(min=1, max=60))
+    author_email = Text(required=True, validate=validate.Length(max=320))
+    body = Text(trim=True, required=True, validate=validate.Length(min=1, max=5000))
     anchor = fields.Nested(AnchorIn, allow_none=True, load_default=None)
 
     @validates("author_email")
@@ -45,38 +38,38 @@ class CommentIn(Schema):
 
 
 class CommentEdit(Schema):
-    body = Trimmed(required=True, validate=validate.Length(min=1, max=5000))
+    body = Text(trim=True, required=True, validate=validate.Length(min=1, max=5000))
 
 
 class VoteIn(Schema):
-    voter_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
+    voter_id = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
     value = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, -1, 0]))
 
 
 class FlagIn(Schema):
     reason = fields.Enum(FlagReason, by_value=True, required=True)
-    note = Trimmed(load_default="", validate=validate.Length(max=500))
+    note = Text(trim=True, load_default="", validate=validate.Length(max=500))
 
 
 class DecisionIn(Schema):
     decision = fields.Enum(Decision, by_value=True, required=True)
-    reason = Trimmed(load_default="", validate=validate.Length(max=1000))
+    reason = Text(trim=True, load_default="", validate=validate.Length(max=1000))
 
 
 class ThreadArgs(Schema):
-    article = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    article = Text(required=True, validate=validate.Length(min=1, max=200))
     sort = fields.Enum(Sort, by_value=True, load_default=Sort.MOST_VOTED)
-    cursor = fields.String(validate=validate.Length(max=200))
+    cursor = Text(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
 class CountArgs(Schema):
-    article = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+    article = fields.List(Text(validate=validate.Length(min=1, max=200)), required=True,
                           validate=validate.Length(min=1, max=100))
 
 
 class PageArgs(Schema):
-    cursor = fields.String(validate=validate.Length(max=200))
+    cursor = Text(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -85,17 +78,17 @@ class LogArgs(PageArgs):
 
 
 class AnchorOut(Schema):
-    paragraph_id = fields.String()
-    quote = fields.String()
+    paragraph_id = Text()
+    quote = Text()
 
 
 class CommentOut(Schema):
     id = fields.Integer()
     parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
-    author_name = fields.String()
-    body_html = fields.String()
-    status = fields.String()
+    author_name = Text()
+    body_html = Text()
+    status = Text()
     created_at = fields.DateTime()
     edited_at = fields.DateTime(allow_none=True)
     score = fields.Integer()
@@ -107,31 +100,31 @@ class CommentOut(Schema):
 
 
 class ThreadOut(Schema):
-    article = fields.String()
-    sort = fields.String()
+    article = Text()
+    sort = Text()
     total = fields.Integer(metadata={"description": "approved comments on the article"})
     items = fields.List(fields.Nested(CommentOut))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = Text(allow_none=True)
 
 
 class OwnCommentOut(CommentOut):
     """What the author sees through the edit token, including a pending comment."""
 
-    article = fields.String()
-    body_md = fields.String()
+    article = Text()
+    body_md = Text()
     editable_until = fields.DateTime()
 
 
 class CreatedOut(Schema):
     id = fields.Integer()
-    status = fields.String()
-    edit_token = fields.String(metadata={"description": "shown once; needed to edit or delete"})
+    status = Text()
+    edit_token = Text(metadata={"description": "shown once; needed to edit or delete"})
     editable_until = fields.DateTime()
     comment = fields.Nested(OwnCommentOut)
 
 
 class CountsOut(Schema):
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    counts = fields.Dict(keys=Text(), values=fields.Integer())
 
 
 class VoteOut(Schema):
@@ -150,13 +143,13 @@ class FlagOut(Schema):
 class SpanOut(Schema):
     start = fields.Integer()
     end = fields.Integer()
-    text = fields.String()
+    text = Text()
 
 
 class ReasonOut(Schema):
-    check = fields.String()
-    category = fields.String()
-    message = fields.String()
+    check = Text()
+    category = Text()
+    message = Text()
     score = fields.Float()
     spans = fields.List(fields.Nested(SpanOut))
 
@@ -171,45 +164,45 @@ class AuthorHistoryOut(Schema):
 
 class QueueItemOut(Schema):
     id = fields.Integer()
-    article = fields.String()
-    article_title = fields.String()
+    article = Text()
+    article_title = Text()
     parent_id = fields.Integer(allow_none=True)
-    author_name = fields.String()
-    author_email = fields.String(metadata={"description": "moderators only"})
-    body_md = fields.String()
-    body_html = fields.String()
-    status = fields.String()
+    author_name = Text()
+    author_email = Text(metadata={"description": "moderators only"})
+    body_md = Text()
+    body_html = Text()
+    status = Text()
     created_at = fields.DateTime()
     flag_count = fields.Integer()
-    verdict = fields.String(allow_none=True)
-    verdict_category = fields.String(allow_none=True)
-    policy_version = fields.String(allow_none=True)
+    verdict = Text(allow_none=True)
+    verdict_category = Text(allow_none=True)
+    policy_version = Text(allow_none=True)
     reasons = fields.List(fields.Nested(ReasonOut))
-    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    scores = fields.Dict(keys=Text(), values=fields.Float())
     author_history = fields.Nested(AuthorHistoryOut)
 
 
 class QueueOut(Schema):
     items = fields.List(fields.Nested(QueueItemOut))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = Text(allow_none=True)
 
 
 class LogEntryOut(Schema):
     id = fields.Integer()
     comment_id = fields.Integer()
-    actor = fields.String()
-    action = fields.String()
-    from_status = fields.String()
-    to_status = fields.String()
-    reason = fields.String()
+    actor = Text()
+    action = Text()
+    from_status = Text()
+    to_status = Text()
+    reason = Text()
     at = fields.DateTime()
 
 
 class LogOut(Schema):
     items = fields.List(fields.Nested(LogEntryOut))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = Text(allow_none=True)
 
 
 class DecisionOut(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = Text()

@@ -5,13 +5,14 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from services.notify.messages import InvalidAddress, normalize_address
 from services.notify.models import DeliveryMode, Kind
+from shared.fields import Text
 
 
 class SubscribeIn(Schema):
-    email = fields.String(required=True, validate=validate.Length(max=320))
+    email = Text(required=True, validate=validate.Length(max=320))
     kind = fields.Enum(Kind, by_value=True, required=True)
-    article = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    comment_id = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**53))
+    article = Text(required=True, validate=validate.Length(min=1, max=200))
+    comment_id = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
 
     @validates("email")
     def _email(self, value, **_):
@@ -27,8 +28,8 @@ class SubscribeIn(Schema):
 
 
 class SubscribeOut(Schema):
-    status = fields.String(metadata={"description": "always 'check_your_inbox'"})
-    message = fields.String()
+    status = Text(metadata={"description": "always 'check_your_inbox'"})
+    message = Text()
 
 
 class DeliveryModeIn(Schema):
