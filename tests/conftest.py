@@ -29,6 +29,15 @@ def pytest_report_header(config):
     return f"parley backends: {BACKEND}"
 
 
+def pytest_terminal_summary(terminalreporter):
+    from tests.faults.conftest import SUMMARY
+
+    if SUMMARY:
+        terminalreporter.section("faults injected")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """URL of a real Redis server for this test session."""

@@ -16,6 +16,14 @@ from shared import embedded_redis
 
 PARLEY = [sys.executable, "-m", "services.cli"]
 
+#: one line per fault, printed at the end of the run by tests/conftest.py
+SUMMARY: list[str] = []
+
+
+def summary(line: str) -> None:
+    SUMMARY.append(line)
+    print(line)
+
 
 class ProcessStack:
     def __init__(self, tmp: Path):
@@ -77,9 +85,9 @@ def process_stack(service_env, tmp_path):
 
 
 def publish_article(stack: ProcessStack, slug: str = "story", mode: str = "pre") -> None:
-    from shared.auth import Role, create_token
     from services.articles.app import bootstrap
     from services.articles.models import ApiToken
+    from shared.auth import Role, create_token
 
     token = create_token(bootstrap().db, ApiToken, Role.EDITOR, "fault-editor")
     auth = {"Authorization": f"Bearer {token}"}

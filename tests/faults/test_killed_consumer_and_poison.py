@@ -10,13 +10,13 @@ import subprocess
 import sys
 import time
 
-import redis
 from sqlalchemy import select
 
 from shared.bus import Publisher, read_dead_letters, stream_name
 from shared.events import EventType, new_event
 
 EVENTS = 600
+from tests.faults.conftest import summary
 
 
 def _approved(comment_id: int):
@@ -32,8 +32,8 @@ def _consumer(tmp_path, name):
 
 def test_a_killed_consumer_leaves_nothing_lost_doubled_or_stuck(service_env, tmp_path, redis_client, namespace):
     service_env.setenv("CONSUMER_CLAIM_IDLE_MS", "1000")
-    from tests.stack import Stack
     from services.articles.models import Article
+    from tests.stack import Stack
 
     stack = Stack(services=("articles",))
     r = stack.articles.post("/api/articles", json={"title": "Story", "slug": "story"},
@@ -70,5 +70,5 @@ def test_a_killed_consumer_leaves_nothing_lost_doubled_or_stuck(service_env, tmp
     assert count() == EVENTS
     assert redis_client.xpending(stream, "articles")["pending"] == 0
     assert [letter["group"] for letter in letters] == ["articles"] and "lacks" in letters[0]["reason"]
-    print(f"FAULT kill -9 stream consumer: {counted_at_kill} applied and {pending_at_kill} pending at the kill; "
+    summary(f"kill -9 stream consumer: {counted_at_kill} applied and {pending_at_kill} pending at the kill; "
           f"all {EVENTS} applied exactly once after reclaim, 0 pending, dead letters: the poison event only")

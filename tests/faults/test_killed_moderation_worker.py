@@ -8,6 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import start_worker, wait_until
+from tests.faults.conftest import summary
 
 
 def _wait_for_line(path, text, timeout=30):
@@ -59,5 +60,5 @@ def test_a_worker_killed_mid_screening_loses_nothing_and_screens_once(service_en
     assert screening_decisions == len(created)
     stream = f"{stack.runtimes['comments'].namespace}:events:comments"
     assert stack.consumers["moderation"].client.xpending(stream, "moderation")["pending"] == 0
-    print(f"FAULT kill -9 moderation worker mid-screening: {len(created)} comments screened once each, "
+    summary(f"kill -9 moderation worker mid-screening: {len(created)} comments screened once each, "
           f"recovered {recovered_in:.1f} s after the kill")

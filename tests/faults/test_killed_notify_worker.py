@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from tests.e2e.conftest import start_worker, wait_until
 
 SUBSCRIBERS = 200
+from tests.faults.conftest import summary
 
 
 def test_a_worker_killed_mid_send_loses_no_email_and_repeats_at_most_one(service_env, tmp_path):
@@ -21,8 +22,8 @@ def test_a_worker_killed_mid_send_loses_no_email_and_repeats_at_most_one(service
                        "NOTIFY_SEND_LEASE_SECONDS": "2", "CELERY_VISIBILITY_TIMEOUT": "3",
                        "NOTIFY_SEND_BATCH": "50", "PUBLIC_BASE_URL": "http://parley.test"}.items():
         service_env.setenv(key, value)
-    from tests.stack import Stack
     from services.notify.models import Address, Subscription
+    from tests.stack import Stack
 
     stack = Stack(services=("articles", "comments", "notify"))
     stack.publish_article()
@@ -52,5 +53,5 @@ def test_a_worker_killed_mid_send_loses_no_email_and_repeats_at_most_one(service
     repeated = {to: n for to, n in counts.items() if n > 1}
     assert len(counts) == SUBSCRIBERS
     assert len(repeated) <= 1 and all(n == 2 for n in repeated.values()), repeated
-    print(f"FAULT kill -9 notify worker mid-send: {SUBSCRIBERS} addresses each got the email, "
+    summary(f"kill -9 notify worker mid-send: {SUBSCRIBERS} addresses each got the email, "
           f"{sent_before_kill} sent before the kill, {len(repeated)} sent twice (the unknowable-send window)")

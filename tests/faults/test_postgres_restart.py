@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import BACKEND
-from tests.faults.conftest import publish_article, wait_for
+from tests.faults.conftest import publish_article, summary, wait_for
 
 pytestmark = pytest.mark.skipif(BACKEND != "server", reason="needs the PostgreSQL server (CI's server pass)")
 
@@ -62,5 +62,5 @@ def test_a_postgres_restart_during_a_burst_loses_no_accepted_comment(process_sta
 
     with moderation().db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(VerdictRecord)) == len(accepted)
-    print(f"FAULT PostgreSQL restarted during a burst: {len(accepted)} accepted, {unavailable} answered 503 "
+    summary(f"PostgreSQL restarted during a burst: {len(accepted)} accepted, {unavailable} answered 503 "
           f"while it was down, every accepted comment stored, screened once and shown")

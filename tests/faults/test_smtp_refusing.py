@@ -10,6 +10,7 @@ from services.notify.sink import SmtpStage
 from tests.e2e.conftest import start_worker, wait_until
 
 SUBSCRIBERS = 30
+from tests.faults.conftest import summary
 
 
 def test_mail_refused_for_30_seconds_is_delivered_once_afterwards(service_env, tmp_path):
@@ -19,8 +20,8 @@ def test_mail_refused_for_30_seconds_is_delivered_once_afterwards(service_env, t
     for key, value in {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port), "MAIL_BACKEND": "smtp",
                        "NOTIFY_RETRY_BASE_SECONDS": "2", "PUBLIC_BASE_URL": "http://parley.test"}.items():
         service_env.setenv(key, value)
-    from tests.stack import Stack
     from services.notify.models import Address, Delivery, Subscription
+    from tests.stack import Stack
 
     stack = Stack(services=("articles", "comments", "notify"))
     stack.publish_article()
@@ -57,5 +58,5 @@ def test_mail_refused_for_30_seconds_is_delivered_once_afterwards(service_env, t
     assert len(counts) == SUBSCRIBERS and set(counts.values()) == {1}
     with stack.runtimes["notify"].db.read_session() as s:
         attempts = [d.attempts for d in s.scalars(select(Delivery))]
-    print(f"FAULT SMTP refusing for 30 s: {SUBSCRIBERS} emails held back, then each delivered once "
+    summary(f"SMTP refusing for 30 s: {SUBSCRIBERS} emails held back, then each delivered once "
           f"{time.monotonic() - accepted_at:.1f} s after the server recovered (up to {max(attempts)} attempts)")
