@@ -94,12 +94,18 @@ def publish_article(stack: ProcessStack, slug: str = "story", mode: str = "pre")
     assert stack.call("POST", "/api/articles", {"title": slug, "slug": slug, "moderation_mode": mode},
                       auth)[0] == 201
     assert stack.call("POST", f"/api/articles/{slug}/publish", {}, auth)[0] == 200
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:  # the comments service learns of it through events
-        if stack.call("GET", f"/api/comments?article={slug}")[0] == 200:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the article never reached the comments service")
+    from services.comments.app import bootstrap as comments
+    from services.comments.models import ArticleProjection
+
+    db = comments().db
+
+    def published_in_comments():  # the comments service learns of it through events
+        with db.read_session() as s:
+            projection = s.get(ArticleProjection, slug)
+            return projection is not None and projection.status == "published"
+
+    wait_for(published_in_comments, timeout=20, step=0.05)
+    db.dispose()
 
 
 def wait_for(condition, timeout: float = 60, step: float = 0.2):
