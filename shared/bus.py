@@ -6,16 +6,12 @@ capped by length on every write and by age by the relay's periodic trim.
 """
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timezone
 
 import redis
 
 from shared.events import Event
-
-PRODUCERS = ("articles", "comments", "moderation", "notify")
-
 
 def stream_name(namespace: str, producer: str) -> str:
     return f"{namespace}:events:{producer}"
@@ -80,10 +76,6 @@ def read_dead_letters(client: redis.Redis, namespace: str, count: int = 100) -> 
         doc["id"] = entry_id.decode()
         out.append(doc)
     return out
-
-
-def describe(event: Event) -> str:
-    return json.dumps({"id": event.id, "type": str(event.type), "key": event.key})
 
 
 def connect(url: str, *, blocking: bool = False) -> redis.Redis:
