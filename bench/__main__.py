@@ -63,6 +63,7 @@ def main() -> None:
         r["post_comment"] = wrk(stack.url("/"), seconds=seconds, connections=16, script="post.lua")
         r["post_comment"]["stored_with_event"] = stack.outbox_count("comments") - before
         r["screening"] = scenarios.screening_throughput()
+        r["screening_scaling"] = scenarios.screening_scaling()
         r["fanout_10k"] = scenarios.notify_fanout(stack, subscribers=int(os.environ.get("BENCH_FANOUT", "10000")))
     trivial = report["results"]["ceiling_trivial"]["rps"]
     for row in report["results"].values():

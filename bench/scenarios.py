@@ -85,6 +85,26 @@ def screening_throughput() -> dict:
     return run()
 
 
+def screening_scaling(n: int = 4000) -> dict:
+    """Batch screening in 1 process, then 2 at once: what a second moderation worker adds."""
+    import subprocess
+    import sys
+
+    code = ("import json,sys; from services.moderation.benchmark import run; "
+            f"print(json.dumps(run(n={n}, single=10)))")
+
+    def total(processes: int) -> float:
+        t0 = time.monotonic()
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for _ in range(processes)]
+        for p in procs:
+            p.communicate()
+        return processes * n / (time.monotonic() - t0)
+
+    one, two = total(1), total(2)
+    return {"one_process_per_s": round(one), "two_processes_per_s": round(two), "speedup": round(two / one, 2),
+            "note": "wall-clock over whole processes (model load included), CPU-bound work on 2 cores"}
+
+
 def notify_fanout(stack, subscribers: int) -> dict:
     """One approved comment to ``subscribers`` confirmed article subscribers, through the sink."""
     from sqlalchemy import insert, select
@@ -148,5 +168,6 @@ def markdown(report: dict) -> str:
               f"Pipeline, POST to approved and visible: {json.dumps(r['pipeline_visible'])} "
               f"(target {TARGETS['pipeline_visible']}).", "",
               f"Screening: {json.dumps(r['screening'])} (target {TARGETS['screening']}).", "",
-              f"Notification fan-out: {json.dumps(r['fanout_10k'])} (target {TARGETS['fanout_10k']}).", ""]
+              f"Notification fan-out: {json.dumps(r['fanout_10k'])} (target {TARGETS['fanout_10k']}).", "",
+              f"Screening scaling, 1 vs 2 processes: {json.dumps(r.get('screening_scaling'))}.", ""]
     return "\n".join(lines)
