@@ -13,8 +13,10 @@ $(STAMP): requirements.lock pyproject.toml tests/browser/package-lock.json
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
-	# axe-core for the accessibility check of the browser tests (from npm, pinned by the lock)
-	npm ci --silent --prefix tests/browser
+	# axe-core for the accessibility check of the browser tests (from npm, pinned by the lock);
+	# without npm that one check skips (and fails under CI=true), everything else runs
+	if command -v npm >/dev/null; then npm ci --silent --prefix tests/browser; \
+	else echo "npm not found: the accessibility check will not run"; fi
 	touch $(STAMP)
 
 run: $(STAMP)
