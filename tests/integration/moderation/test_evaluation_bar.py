@@ -1,9 +1,13 @@
 """The quality bar from issue 3, measured by running the real CLI on our labelled sets.
 
-eval.jsonl was used to tune the policy; holdout.jsonl was written after the last
-tuning round and never used for it, so its figures are the honest estimate of how
-the policy does on comments it has not seen (see POLICY.md). Both are screened in
-pre-moderation mode, the strict one.
+eval.jsonl is the tuning set. holdout.jsonl and blind.jsonl were never used for
+tuning: holdout was written by someone else after the 2024.06-2 round, blind was
+written (and frozen) before the 2024.06-3 round, whose rules were guided by eval
+only (see POLICY.md, "Evaluation figures"). All are screened in pre-moderation mode,
+the strict one. On the unseen sets the bars are regression guards at the measured
+level plus a few points; the issue's own bar is asserted where it is met and kept
+as a strict xfail where it is not, so closing the gap turns that xfail into a failure
+that asks for a plain test.
 """
 
 import json
@@ -58,20 +62,37 @@ def test_evaluation_set_meets_the_quality_bar():
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-def test_holdout_set_does_not_regress():
-    """holdout.jsonl was written after the last tuning round and never used for it.
-    The bars here are what the policy achieved on it (see POLICY.md), so this test
-    catches regressions; it does not prove the issue's bar on unseen comments."""
-    counts, civil, uncivil = confusion("holdout.jsonl")
+def test_blind_set_is_balanced_and_covers_every_category():
+    items = [json.loads(line) for line in (DATA / "blind.jsonl").read_text(encoding="utf-8").splitlines()]
+    labels = Counter(item["label"] for item in items)
+    assert labels == {"civil": 60, "uncivil": 60}
+    uncivil_categories = {item["category"] for item in items if item["label"] == "uncivil"}
+    assert {"discrimination", "prejudice", "racism", "xenophobia", "dehumanisation", "personal_attack",
+            "profanity", "threat", "harassment", "spam"} <= uncivil_categories
+    assert len({item["id"] for item in items}) == len(items)
+
+
+# measured with policy 2024.06-3: holdout 3/26 (11.5%), blind 3/60 (5.0%) uncivil approved
+UNSEEN_GUARDS = {"holdout.jsonl": 0.15, "blind.jsonl": 0.08}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN_GUARDS))
+def test_unseen_set_does_not_regress(name):
+    """Not tuned on, so this catches regressions; the guard is the measured share of
+    uncivil comments auto-approved plus a few points, not the issue's bar."""
+    counts, civil, uncivil = confusion(name)
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
-    assert counts["uncivil", "approve"] <= 0.40 * uncivil
+    assert counts["uncivil", "approve"] <= UNSEEN_GUARDS[name] * uncivil
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: unseen uncivil phrasings slip past the lexicon "
-                                       "(35% auto-approved on the holdout, see POLICY.md)")
-def test_holdout_set_meets_the_issue_bar():
-    counts, civil, uncivil = confusion("holdout.jsonl")
+@pytest.mark.parametrize("name", [
+    pytest.param("holdout.jsonl", marks=pytest.mark.xfail(
+        strict=True, reason="known gap: 11.5% of unseen uncivil comments auto-approved (see POLICY.md)")),
+    "blind.jsonl",
+])
+def test_unseen_set_meets_the_issue_bar(name):
+    counts, civil, uncivil = confusion(name)
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil

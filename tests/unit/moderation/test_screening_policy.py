@@ -15,9 +15,9 @@ def screener_for(path, classifier):
 
 
 def test_adding_a_word_to_the_blocked_list_changes_the_verdict(tmp_path, classifier):
-    text = "The captains are nothing but grifters."
+    text = "The captains are nothing but mountebanks."
     original = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-    changed = original.replace('harassment = ["kys"]', 'harassment = ["kys", "grifter*"]')
+    changed = original.replace('harassment = ["kys"]', 'harassment = ["kys", "mountebank*"]')
     changed = changed.replace('version = "', 'version = "test-', 1)
     assert changed != original
     path = tmp_path / "policy.toml"
