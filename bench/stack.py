@@ -72,8 +72,9 @@ class BenchStack:
         subprocess.run([*PARLEY, "migrate"], env=self.env, check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "bench.seed"], env=self.env, check=True)
         self._spawn(*PARLEY, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers))
-        self._spawn(sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.ceiling_port}",
-                    "--keep-alive", "5", "bench.ceiling:create_app()")
+        # the ceiling apps go through the same command, so they run with the same server settings
+        self._spawn(*PARLEY, "serve", "--bind", f"127.0.0.1:{self.ceiling_port}", "--workers", str(self.workers),
+                    "--app", "bench.ceiling:create_app()")
         self._spawn(*PARLEY, "relay", "articles", "comments", "moderation")
         self._spawn(*PARLEY, "consume", "articles", "comments", "moderation", "notify")
         self._spawn(*PARLEY, "worker", "moderation", "--concurrency=1")

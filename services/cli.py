@@ -118,11 +118,16 @@ def worker(service: str, celery_args: tuple[str, ...]) -> None:
 @click.option("--workers", type=int, default=None, help="default: WEB_CONCURRENCY or 2 x cores")
 @click.option("--app", "target", default="services.gateway:create_app()", show_default=True)
 def serve(bind: str, workers: int | None, target: str) -> None:
-    """Serve the APIs (and the demo site) with gunicorn, the production server."""
+    """Serve the APIs (and the demo site) with gunicorn, the production server.
+
+    The benchmark serves its ceiling apps through this same command, so both run with the
+    same server settings. ACCESS_LOG=true adds gunicorn's access log on stdout (off by default:
+    in compose nginx logs every request; the log costs about a sixth of the trivial ceiling)."""
     from shared.settings import cpu_count
 
     n = workers or int(os.environ.get("WEB_CONCURRENCY", 2 * cpu_count()))
-    argv = [sys.executable, "-m", "gunicorn", "-w", str(n), "-b", bind, "--access-logfile", "-",
+    access_log = ["--access-logfile", "-"] if os.environ.get("ACCESS_LOG", "").lower() in {"1", "true", "yes"} else []
+    argv = [sys.executable, "-m", "gunicorn", "-w", str(n), "-b", bind, *access_log,
             "--graceful-timeout", "10", "--keep-alive", "5", target]
     os.execvp(argv[0], argv)
 

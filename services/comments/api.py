@@ -58,26 +58,45 @@ def own_view(c: Comment) -> dict:
     return view
 
 
+def _thread_response(etag: str, body: bytes) -> Response:
+    headers = {"ETag": f'W/"{etag}"', "Cache-Control": "no-cache"}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    return Response(body, 200, headers, mimetype="application/json")
+
+
+@blp.before_app_request
+def cached_thread():
+    """The hot path: a thread read whose query string this process has already validated is
+    answered from the cache before argument parsing and the view (the after-request hooks,
+    CORS and security headers, still run). Anything else falls through to the view."""
+    if request.method != "GET" or request.path != "/api/comments":
+        return None
+    cache = rt().extra["thread_cache"]
+    known = cache.known_query(request.query_string)
+    if known is None:
+        return None
+    hit = cache.lookup(*known)[1]
+    return _thread_response(*hit) if hit is not None else None
+
+
 @blp.route("/comments")
 class Comments(MethodView):
-    @blp.arguments(ThreadArgs, location="query")
+    @blp.arguments(ThreadArgs(), location="query")  # an instance: not rebuilt per request
     @blp.response(200, ThreadOut)
     def get(self, args):
         """The approved thread of an article (cached in Redis; ETag / If-None-Match)"""
         slug, cache = args["article"], rt().extra["thread_cache"]
         variant = f"{args['sort']}|{args.get('cursor', '')}|{args['limit']}"
-        version = cache.version(slug)
-        hit = cache.get(slug, version, variant) if version is not None else None
+        version, hit = cache.lookup(slug, variant)
         if hit is None:
             etag, body = _render_thread(args)
             if version is not None:
                 cache.put(slug, version, variant, etag, body)
         else:
             etag, body = hit
-        headers = {"ETag": f'W/"{etag}"', "Cache-Control": "no-cache"}
-        if request.if_none_match.contains_weak(etag):
-            return Response(status=304, headers=headers)
-        return Response(body, 200, headers, mimetype="application/json")
+        cache.remember_query(request.query_string, slug, variant)
+        return _thread_response(etag, body)
 
     @blp.arguments(CommentIn)
     @blp.response(202, CreatedOut, description="accepted, waiting for screening")

@@ -22,7 +22,8 @@ def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
     settings = settings or settings_mod.load()
     rt = Runtime.build(NAME, settings.common, settings.database_url)
     rt.extra["settings"] = settings
-    cache = ThreadCache(rt.redis, rt.namespace, ttl=settings.thread_cache_ttl)
+    cache = ThreadCache(rt.redis, rt.namespace, ttl=settings.thread_cache_ttl,
+                        local_entries=settings.thread_cache_local_entries)
     rt.extra["thread_cache"] = cache
     rt.db.on_commit(invalidate_after_commit(cache))
     rt.extra["deps"] = handlers.Deps(

@@ -18,6 +18,7 @@ class Settings:
     flag_hold_threshold: int
     votes_per_ip: int
     thread_cache_ttl: int
+    thread_cache_local_entries: int
 
 
 def load() -> Settings:
@@ -34,4 +35,5 @@ def load() -> Settings:
         flag_hold_threshold=e.int("COMMENT_FLAG_HOLD_THRESHOLD", 3),
         votes_per_ip=e.int("COMMENT_VOTES_PER_IP", 5),
         thread_cache_ttl=e.int("THREAD_CACHE_TTL", 30),
+        thread_cache_local_entries=e.int("THREAD_CACHE_LOCAL_ENTRIES", 256),
     )
