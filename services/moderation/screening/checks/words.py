@@ -4,6 +4,7 @@ A token is cleaned before lookup: leetspeak undone ("sh1t", "a$$"), punctuation
 and invisible characters inside it dropped ("f.u.c.k"), and repeated letters
 allowed ("iiiidiot") as long as each run is at least as long as in the listed word
 (so "as" never matches "ass"). Asterisks stand for any letter ("f*ck", "f***ing").
+In a token that has "*" or "#", every symbol stands for a letter ("f@#k").
 Letters spaced out ("a s s h o l e") and words split in two ("sh it") are joined
 and looked up again. Each hit keeps the offsets of the token it came from.
 
@@ -28,6 +29,7 @@ _EDGE = ".,;:!?\"'()[]{}<>-_~^=+|" + JOINER
 _DELEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                          "9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "#": "*"})
 _ONE_AS_L = str.maketrans({"1": "l", "|": "l"})
+_GRAWLIX = re.compile(r"[@$!|#%&]")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
 _NOT_LETTER_OR_STAR = re.compile(r"[^\w*]+|[\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -146,6 +148,8 @@ def _cached_lookup(core: str, index: WordIndex) -> tuple[str, Term | None]:
 
 
 def _lookup_token(core: str, index: WordIndex) -> tuple[str, Term | None]:
+    if "*" in core or "#" in core:  # a grawlix ("f@#k", "sh!#"): every symbol hides a letter
+        core = _GRAWLIX.sub("*", core)
     deleeted = core.translate(_DELEET)
     if "*" in deleeted:
         pattern = _NOT_LETTER_OR_STAR.sub("", deleeted)

@@ -1,0 +1,184 @@
+"""Policy 2024.06-4: the "target + negative evaluation" doubt layer and its neighbours.
+
+Each rule gets one comment it must catch and one civil near-miss it must leave
+alone. The rules score between `doubt` and `hold` (except where noted), so they
+hold a comment in pre-moderation and never reject it.
+"""
+
+import pytest
+
+from services.moderation.screening import Decision, ModerationMode, Submission
+
+ATTACK_RULES = {
+    # rule name: (fires on, civil near-miss that it must not fire on)
+    "they-with-pest-words": (
+        "Half of them are feral and the rest are no better.",
+        "Migrant workers are not parasites; they pay taxes and get nothing back."),
+    "pest-control-talk": (
+        "Fumigate the whole estate and start again.",
+        "The recruiters treat the workers as if they were livestock; that's the scandal."),
+    "contempt-nouns": (
+        "Yet another busload of scroungers on the evening news.",
+        "Stop calling them scroungers; they work twelve-hour shifts."),
+    "they-are-all": (
+        "Don't bother with the details, they're all crooks.",
+        "They are all owed back pay, according to the labour court."),
+    "group-essentialised": (
+        "Never once met an honest Moldovan in my life.",
+        "Moldovan workers told the reporter they had not been paid since May."),
+    "grateful-guest": (
+        "Refugees ought to be more grateful for what they get here.",
+        "The foreman said the men should be grateful for the work. That says everything about him."),
+    "send-them-off": (
+        "Just pack every last one of them onto a ferry.",
+        "Whole families were packed onto boats by the smugglers, the coastguard said."),
+    "us-and-them": (
+        "Migrants get housing while our own pensioners freeze.",
+        "Our country signed the ILO convention, so these protections apply to everyone."),
+    "menace-phrases": (
+        "That foreman had better pray we never cross paths.",
+        "You should be careful with those statistics; the sample was tiny."),
+    "if-i-find-you": (
+        "If I ever get my hands on that captain, that's it.",
+        "If I ever meet the reporter I'll thank her for this."),
+    "someone-should-see-to": (
+        "That recruiter deserves a good hiding.",
+        "Someone should investigate the recruitment agency properly."),
+    "doxxing-details": (
+        "Your son walks home past the park at four, doesn't he.",
+        "Write to your MP; the address is on parliament's website."),
+    "persistent-contact": (
+        "I'll email you every single morning until you apologise.",
+        "The families get a call every month telling them their sons are fine."),
+    "sexual-remark": (
+        "Bet the reporter would look great in a bikini.",
+        "She is a brave journalist and deserves protection."),
+    "intelligence-jibe": (
+        "The writer has the attention span of a goldfish.",
+        "Your brain drain figures are out of date; emigration fell last year."),
+    "people-target-with-charged": (
+        "Whoever wrote this is a clueless hack.",
+        "Whoever wrote this did a careful job with the court records."),
+    "xenophobic-slogan-other-languages": (
+        "Ausländer raus, und zwar sofort.",
+        "Die Ausländer in der Werft haben keine Wahl."),
+    "minced-profanity": (
+        "What the f is this ministry doing?",
+        "What the foreman did was illegal."),
+    "exclusion-generic": (
+        "Buy the lot of them one-way tickets.",
+        "Pay them properly and give them the right to leave whenever they want."),
+    "group-belittled": (
+        "Those Moldovans are devious, everyone knows it.",
+        "Moldovans were the largest group on the site, the inspectors found."),
+    "personal-attack-generic": (
+        "Do the world a favour and stop writing.",
+        "Thank you for doing these workers a favour by telling their story."),
+    "menace-generic-2": (
+        "Made a lot of enemies with this article, sleep tight.",
+        "I hope the welder can sleep well now that he is home."),
+    "harassment-generic": (
+        "I know your real name and I'm sending everything to your employer.",
+        "I know your paper has covered this before, thank you for following up."),
+    "dehumanising-simile-loose": (
+        "Don't try to reason with them, they're like wild dogs.",
+        "They were sold like cattle, passed from one broker to another."),
+}
+
+SPAM_RULES = {
+    "contact-me-soft": (
+        "Inbox me for the easy money method.",
+        "The inbox of the ministry must be full by now."),
+    "call-this-number": (
+        "Jobs in the Netherlands, call Marek on 0612 345 678.",
+        "Phone the helpline on 0800 0121 700 if you suspect modern slavery."),
+    "social-handle": (
+        "Follow @quickgains247 for tips.",
+        "I follow the union's updates closely."),
+    "gains-claim": (
+        "My signals gave 20x gains last month.",
+        "The company's gains came from unpaid wages."),
+    "job-and-visa-offer": (
+        "We arrange everything for you, flights and jobs in Poland.",
+        "The recruiters said they would arrange everything, then took the passports."),
+    "shop-pitch": (
+        "Genuine designer bags half price, link in bio.",
+        "The link in the article is broken."),
+    "earnings-claim": (
+        "I make 3k a week from my laptop.",
+        "The men earned about $300 a month, most of it taken by the captain."),
+}
+
+
+def screen(screener, text, mode=ModerationMode.PRE):
+    return screener.screen(Submission(id="c1", text=text, mode=mode))
+
+
+def messages(policy, name):
+    for pattern in policy.attacks.patterns + policy.spam.patterns:
+        if pattern.name == name:
+            return pattern.message
+    raise KeyError(name)
+
+
+def test_every_rule_of_this_round_is_in_the_policy(policy):
+    for name in list(ATTACK_RULES) + list(SPAM_RULES):
+        messages(policy, name)
+
+
+@pytest.mark.parametrize("name", sorted(ATTACK_RULES))
+def test_attack_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
+    verdict = screen(screener, ATTACK_RULES[name][0])
+    assert messages(policy, name) in {reason.message for reason in verdict.reasons}
+    assert verdict.decision is not Decision.APPROVE
+
+
+@pytest.mark.parametrize("name", sorted(ATTACK_RULES))
+def test_attack_rule_leaves_the_civil_near_miss_alone(screener, policy, name):
+    verdict = screen(screener, ATTACK_RULES[name][1])
+    assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
+    assert verdict.decision is Decision.APPROVE
+
+
+@pytest.mark.parametrize("name", sorted(SPAM_RULES))
+def test_spam_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
+    verdict = screen(screener, SPAM_RULES[name][0])
+    assert messages(policy, name) in {reason.message for reason in verdict.reasons}
+    assert verdict.decision is not Decision.APPROVE
+
+
+@pytest.mark.parametrize("name", sorted(SPAM_RULES))
+def test_spam_rule_leaves_the_civil_near_miss_alone(screener, policy, name):
+    verdict = screen(screener, SPAM_RULES[name][1])
+    assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
+    assert verdict.decision is Decision.APPROVE
+
+
+@pytest.mark.parametrize("text", [
+    "Half of them are feral and the rest are no better.",
+    "That foreman had better pray we never cross paths.",
+    "Refugees ought to be more grateful for what they get here.",
+])
+def test_the_doubt_layer_never_holds_in_post_moderation(screener, text):
+    assert screen(screener, text, ModerationMode.POST).decision is Decision.APPROVE
+
+
+def test_a_quote_in_single_quotation_marks_is_a_mention(screener):
+    quoted = "The traffickers' line was 'go back where you came from'. Chilling."
+    assert screen(screener, quoted).decision is Decision.HOLD  # was a rejection
+    assert screen(screener, "Go back where you came from.").decision is Decision.REJECT
+
+
+def test_a_pattern_anchored_on_a_full_stop_is_softened_by_its_own_sentence(screener):
+    # "Calling" in the previous sentence is not a distancing word for this one
+    verdict = screen(screener, "Calling them workers is generous. Vermin, the lot of them.", ModerationMode.POST)
+    assert verdict.decision is not Decision.APPROVE
+
+
+@pytest.mark.parametrize("text", ["f@#k this ministry", "what a load of sh!# reporting"])
+def test_a_grawlix_hides_letters(screener, text):
+    assert screen(screener, text).decision is Decision.REJECT
+
+
+def test_a_hashtag_is_not_a_grawlix(screener):
+    assert screen(screener, "#slavery is still a crime, share this").decision is Decision.APPROVE
