@@ -2,7 +2,9 @@
 
 Author history: a sorted set of rejection times per author key. Recent texts: a sorted set
 per MinHash band key of serialised postings, scored by time. Both are trimmed to the policy's
-window on write, so memory stays bounded by the traffic of that window.
+window on write; a band also keeps only its newest ``max_per_band`` postings (as the
+in-memory store does), so a wave of copies costs each screening a bounded read instead of
+one that grows with the wave.
 """
 from __future__ import annotations
 
@@ -34,18 +36,16 @@ class RedisAuthorHistory:
 
 
 class RedisRecentTexts:
-    def __init__(self, client: redis.Redis, namespace: str, window_seconds: int = 86400):
+    def __init__(self, client: redis.Redis, namespace: str, window_seconds: int = 86400, max_per_band: int = 64):
         self.client, self.prefix, self.window = client, f"{namespace}:moderation:texts:", window_seconds
+        self.max_per_band = max_per_band
 
     def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
         pipe = self.client.pipeline(transaction=False)
         for band in fingerprint.bands:
-            pipe.zrangebyscore(self.prefix + band, since, "+inf")
-        found: dict[Posting, None] = {}
-        for members in pipe.execute():
-            for raw in members:
-                found[Posting(**json.loads(raw))] = None
-        return list(found)
+            pipe.zrevrangebyscore(self.prefix + band, "+inf", since, start=0, num=self.max_per_band)
+        unique = dict.fromkeys(raw for members in pipe.execute() for raw in members)  # once per posting
+        return [Posting(**json.loads(raw)) for raw in unique]
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
         member = json.dumps(posting.__dict__, separators=(",", ":"))
@@ -54,5 +54,6 @@ class RedisRecentTexts:
             key = self.prefix + band
             pipe.zadd(key, {member: posting.at})
             pipe.zremrangebyscore(key, "-inf", posting.at - self.window)
+            pipe.zremrangebyrank(key, 0, -self.max_per_band - 1)
             pipe.expire(key, self.window)
         pipe.execute()

@@ -42,6 +42,7 @@ class ProfanityCheckClassifier:
         from profanity_check import profanity_check as bundled
 
         self._predict_prob = predict_prob
+        self._linear = _linear_form(bundled)
         self._weights = _word_weights(bundled, min_weight)
         try:
             self._vocabulary = bundled.vectorizer.vocabulary_
@@ -52,6 +53,8 @@ class ProfanityCheckClassifier:
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         if not texts:
             return []
+        if self._linear is not None:
+            return self._linear(list(texts))
         return [float(p) for p in self._predict_prob(list(texts))]
 
     def explain(self, text: str, limit: int) -> list[tuple[int, int]]:
@@ -71,6 +74,36 @@ class ProfanityCheckClassifier:
         if len(words) < 3:
             return 1.0
         return sum(1 for w in words if w in self._vocabulary) / len(words)
+
+
+def _linear_form(bundled):
+    """The bundled model's own arithmetic without scikit-learn's per-call checks.
+
+    The model is a calibrated ensemble of linear SVMs: each member's decision value
+    ``x.w + c`` goes through its sigmoid ``1 / (1 + exp(a*d + b))`` and the members are
+    averaged. One sparse product gives every member's decision at once. The results equal
+    ``predict_prob``'s (a unit test compares them); the gain is the fixed cost per call,
+    about 2 ms, which dominated when the worker screens a few comments at a time. Returns
+    None (and ``predict_prob`` is used) if the fitted model does not have this shape."""
+    try:
+        import numpy as np
+
+        members = bundled.model.calibrated_classifiers_
+        if list(bundled.model.classes_) != [0, 1] or any(len(m.calibrators) != 1 for m in members):
+            return None
+        weights = np.vstack([m.estimator.coef_[0] for m in members]).T
+        intercepts = np.array([m.estimator.intercept_[0] for m in members])
+        a = np.array([m.calibrators[0].a_ for m in members])
+        b = np.array([m.calibrators[0].b_ for m in members])
+        vectorizer = bundled.vectorizer
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+    def probabilities(texts: list[str]) -> list[float]:
+        decisions = np.asarray(vectorizer.transform(texts) @ weights) + intercepts
+        return (1.0 / (1.0 + np.exp(a * decisions + b))).mean(axis=1).tolist()
+
+    return probabilities
 
 
 def _word_weights(bundled, min_weight: float) -> dict[str, float]:
