@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 import sys
 import time
 import urllib.request
@@ -75,10 +76,12 @@ class BenchStack:
         # the ceiling apps go through the same command, so they run with the same server settings
         self._spawn(*PARLEY, "serve", "--bind", f"127.0.0.1:{self.ceiling_port}", "--workers", str(self.workers),
                     "--app", "bench.ceiling:create_app()")
-        self._spawn(*PARLEY, "relay", "articles", "comments", "moderation")
-        self._spawn(*PARLEY, "consume", "articles", "comments", "moderation", "notify")
-        self._spawn(*PARLEY, "worker", "moderation", "--concurrency=1")
-        self._spawn(*PARLEY, "worker", "notify", "--concurrency=2")
+        self.pipeline = [
+            self._spawn(*PARLEY, "relay", "articles", "comments", "moderation"),
+            self._spawn(*PARLEY, "consume", "articles", "comments", "moderation", "notify"),
+            self._spawn(*PARLEY, "worker", "moderation", "--concurrency=1"),
+            self._spawn(*PARLEY, "worker", "notify", "--concurrency=2"),
+        ]
         self._spawn(*PARLEY, "mail", "sink", "--port", str(self.smtp_port), "--directory", str(self.tmp / "mail"))
         from bench.ceiling import BLOB_KEY, blob
 
@@ -110,6 +113,27 @@ class BenchStack:
               or ["-"]))
 
     # -- helpers for scenarios ---------------------------------------------------------------
+
+    @contextmanager
+    def pipeline_stopped(self):
+        """Stop the relays, consumers and workers gracefully for the block, then start them
+        again: the API alone on the cores, its events waiting in the outbox. (Freezing them
+        with SIGSTOP instead could freeze one holding the SQLite write lock, and every post
+        would wait for it.)"""
+        stopped = [(i, proc.args) for i, proc in enumerate(self.pipeline)]
+        for proc in self.pipeline:
+            proc.terminate()
+        for proc in self.pipeline:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        try:
+            yield
+        finally:
+            for i, argv in stopped:
+                self.pipeline[i] = self._spawn(*argv)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
