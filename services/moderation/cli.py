@@ -9,7 +9,9 @@ Output, one line per input line, in input order:
 or, for a line that cannot be screened, {"line": 7, "error": "..."}.
 
 "author" is used as-is as the opaque author key, so repeats and author history work
-within one run; nothing is remembered between runs. Other keys (such as an
+within one run; nothing is remembered between runs. The learned check's model is
+trained from the policy's labelled sets when the command starts (about a second);
+"policy_version" is the policy's version plus that training data's hash. Other keys (such as an
 evaluation set's "label") are ignored.
 """
 

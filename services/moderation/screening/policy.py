@@ -111,6 +111,22 @@ class AttackSettings:
 
 
 @dataclass(frozen=True)
+class LearnedSettings:
+    """The learned check (see screening/learned.py). Relative `training_data` paths
+    are relative to `base_dir`, the directory of the policy file that names them."""
+
+    enabled: bool
+    training_data: tuple[str, ...]
+    random_state: int
+    c: float
+    explain_words: int
+    base_dir: Path
+
+    def path(self, entry: str) -> Path:
+        return Path(entry) if Path(entry).is_absolute() else self.base_dir / entry
+
+
+@dataclass(frozen=True)
 class Policy:
     version: str
     categories: dict[Category, Thresholds]
@@ -124,6 +140,7 @@ class Policy:
     history_window_seconds: float
     history_rejections_to_hold: int
     history_score: float
+    learned: LearnedSettings
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -135,10 +152,11 @@ def load_policy(path: Path | None = None) -> Policy:
         raise PolicyError(f"cannot read policy file {path}: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"policy file {path} is not valid TOML: {error}") from error
-    return policy_from_dict(data)
+    return policy_from_dict(data, base_dir=path.resolve().parent)
 
 
-def policy_from_dict(data: dict[str, Any]) -> Policy:
+def policy_from_dict(data: dict[str, Any], base_dir: Path = DEFAULT_POLICY_PATH.parent) -> Policy:
+    """`base_dir`: where relative paths in the policy point from (the policy file's directory)."""
     root = _Table(data, "")
     categories = root.table("categories")
     thresholds = {}
@@ -164,6 +182,18 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         history_window_seconds=history.number("window_seconds"),
         history_rejections_to_hold=int(history.number("rejections_to_hold")),
         history_score=history.number("score"),
+        learned=_learned(root.table("learned"), base_dir),
+    )
+
+
+def _learned(table: _Table, base_dir: Path) -> LearnedSettings:
+    return LearnedSettings(
+        base_dir=base_dir,
+        enabled=table.boolean("enabled"),
+        training_data=table.strings("training_data"),
+        random_state=int(table.number("random_state")),
+        c=table.number("c"),
+        explain_words=int(table.number("explain_words")),
     )
 
 
@@ -285,6 +315,12 @@ class _Table:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
             raise PolicyError(f"{self.where(key)}: expected a list of non-empty strings")
         return tuple(value)
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key, _MISSING)
+        if not isinstance(value, bool):
+            raise PolicyError(f"{self.where(key)}: expected true or false")
+        return value
 
     def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = self._get(key, default)

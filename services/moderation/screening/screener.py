@@ -7,7 +7,8 @@ Order (documented in POLICY.md, and the order reasons appear in a verdict):
 4. words    - blocked and suspect lists, through obfuscation
 5. toxicity - the offline classifier, on the commenter's own words only
 6. attacks  - identity attacks, dehumanisation, xenophobia, threats, harassment, insults
-7. history  - the author's recent rejections
+7. learned  - a linear model trained on our labelled sets; holds, never rejects
+8. history  - the author's recent rejections
 
 Each finding has a category and a score in [0, 1]. A category's score is the
 highest of its findings (spam: their sum, capped at 1, since spam signals add
@@ -23,11 +24,13 @@ from collections.abc import Callable, Sequence
 from .checks.attacks import check_attacks, compile_attacks
 from .checks.format import check_format, is_empty
 from .checks.history import check_history
+from .checks.learned import check_learned
 from .checks.spam import check_duplicates, check_spam, compile_spam
 from .checks.toxicity import check_toxicity
 from .checks.words import check_words, compile_words
 from .classifier import ProfanityCheckClassifier, ToxicityClassifier
 from .document import Document, prepare
+from .learned import LearnedModel, load_model, model_text
 from .policy import Policy
 from .stores import AuthorHistory, RecentTexts
 from .verdicts import Category, Decision, ModerationMode, Reason, Submission, Verdict
@@ -36,31 +39,45 @@ from .verdicts import Category, Decision, ModerationMode, Reason, Submission, Ve
 class Screener:
     def __init__(self, policy: Policy, history: AuthorHistory, recent: RecentTexts,
                  classifier: ToxicityClassifier | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 learned: LearnedModel | None = None) -> None:
         """Compiles the policy's patterns (raising PolicyError if one is invalid) and,
-        unless a classifier is given, loads the bundled model (about two seconds)."""
+        unless a classifier is given, loads the bundled model (about two seconds).
+        Unless `learned` is given or `[learned]` is disabled, trains the learned model
+        from the policy's training data (about a second, once per process)."""
         self.policy = policy
         self._history, self._recent, self._clock = history, recent, clock
         self._spam = compile_spam(policy.spam)
         self._words = compile_words(policy.words)
         self._attacks = compile_attacks(policy.attacks)
         self._classifier = classifier if classifier is not None else ProfanityCheckClassifier()
+        if learned is None and policy.learned.enabled:
+            learned = load_model(policy)
+        self._learned = learned
+        # A verdict names the policy and, when a learned model took part, its training data
+        self.version = policy.version if learned is None else f"{policy.version}+{learned.model_id}"
 
     def screen(self, submission: Submission) -> Verdict:
         return self.screen_batch([submission])[0]
 
     def screen_batch(self, items: Sequence[Submission]) -> list[Verdict]:
-        """Screen in input order. The classifier runs once for the whole batch; the
-        rest runs item by item so that repeats inside one batch are caught."""
+        """Screen in input order. The classifier and the learned model run once for
+        the whole batch; the rest runs item by item so that repeats inside one batch
+        are caught."""
         if not items:
             return []
         documents = [prepare(item, self.policy) for item in items]
         probabilities = self._classifier.probabilities(
             [doc.own_text() if not is_empty(doc) else "" for doc in documents]
         )
-        return [self._judge(doc, p) for doc, p in zip(documents, probabilities, strict=True)]
+        if self._learned is not None:
+            texts = [model_text(doc) if not is_empty(doc) else "" for doc in documents]
+            learned = self._learned.probabilities(texts)
+        else:
+            texts, learned = [""] * len(documents), [0.0] * len(documents)
+        return [self._judge(*item) for item in zip(documents, probabilities, texts, learned, strict=True)]
 
-    def _judge(self, doc: Document, probability: float) -> Verdict:
+    def _judge(self, doc: Document, probability: float, text: str, learned: float) -> Verdict:
         policy, submission = self.policy, doc.submission
         now = submission.submitted_at if submission.submitted_at is not None else self._clock()
         reasons = check_format(doc, policy.format)
@@ -76,10 +93,14 @@ class Screener:
             )
             reasons += toxicity
             reasons += check_attacks(doc, self._attacks)
+            if self._learned is not None:
+                reasons += check_learned(doc, text, learned, self._learned,
+                                         policy.categories[Category.LEARNED], submission.mode,
+                                         policy.learned.explain_words)
         else:
-            probability = 0.0
+            probability = learned = 0.0
         reasons += check_history(doc, self._history, policy, now)
-        verdict = decide(reasons, policy, submission.mode, probability)
+        verdict = decide(reasons, policy, submission.mode, probability, learned, self.version)
         if record is not None:
             self._recent.record(*record)
         if submission.author_key is not None:
@@ -88,9 +109,10 @@ class Screener:
 
 
 def decide(reasons: list[Reason], policy: Policy, mode: ModerationMode,
-           probability: float) -> Verdict:
+           probability: float, learned: float = 0.0, version: str | None = None) -> Verdict:
     scores = {category: 0.0 for category in Category}
     scores[Category.TOXICITY] = probability
+    scores[Category.LEARNED] = learned
     for reason in reasons:
         if reason.category is Category.SPAM:
             scores[Category.SPAM] = min(1.0, scores[Category.SPAM] + reason.score)
@@ -109,5 +131,5 @@ def decide(reasons: list[Reason], policy: Policy, mode: ModerationMode,
         decision=decision,
         reasons=notable,
         scores={str(category): score for category, score in scores.items()},
-        policy_version=policy.version,
+        policy_version=version if version is not None else policy.version,
     )

@@ -41,6 +41,7 @@ class Check(enum.StrEnum):
     WORDS = "words"
     TOXICITY = "toxicity"
     ATTACKS = "attacks"
+    LEARNED = "learned"
     HISTORY = "history"
 
 
@@ -57,6 +58,7 @@ class Category(enum.StrEnum):
     DEHUMANISATION = "dehumanisation"
     XENOPHOBIA = "xenophobia"
     DISCRIMINATION = "discrimination"
+    LEARNED = "learned"
     AUTHOR_HISTORY = "author_history"
 
 

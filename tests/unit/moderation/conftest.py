@@ -30,3 +30,16 @@ def policy():
 @pytest.fixture
 def screener(policy, classifier):
     return Screener(policy, InMemoryAuthorHistory(), InMemoryRecentTexts(), classifier=classifier)
+
+
+@pytest.fixture(scope="session")
+def rules_policy(policy):
+    """The shipped policy with the learned check switched off: the rule checks alone."""
+    import dataclasses
+
+    return dataclasses.replace(policy, learned=dataclasses.replace(policy.learned, enabled=False))
+
+
+@pytest.fixture
+def rules_screener(rules_policy, classifier):
+    return Screener(rules_policy, InMemoryAuthorHistory(), InMemoryRecentTexts(), classifier=classifier)

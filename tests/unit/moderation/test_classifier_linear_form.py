@@ -7,7 +7,7 @@ from profanity_check import predict_prob
 
 from services.moderation.screening.classifier import ProfanityCheckClassifier
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "moderation"
+DATA = Path(__file__).resolve().parents[3] / "services" / "moderation" / "training"
 
 
 @pytest.fixture(scope="module")

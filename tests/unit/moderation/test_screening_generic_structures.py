@@ -17,7 +17,7 @@ from services.moderation.screening.checks.attacks import (
 from services.moderation.screening.document import prepare
 from services.moderation.screening.text import fold
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "moderation"
+DATA = Path(__file__).resolve().parents[3] / "services" / "moderation" / "training"
 
 
 def screen(screener, text, mode=ModerationMode.PRE):

@@ -3,6 +3,10 @@
 Each rule gets one comment it must catch and one civil near-miss it must leave
 alone. The rules score between `doubt` and `hold` (except where noted), so they
 hold a comment in pre-moderation and never reject it.
+
+The near-misses are judged by the rule checks alone (`rules_screener`): since
+2024.06-5 the learned check may hold a civil comment in pre-moderation on its own,
+which `test_the_learned_check_holds_few_near_misses_and_rejects_none` bounds.
 """
 
 import pytest
@@ -134,8 +138,8 @@ def test_attack_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
 
 
 @pytest.mark.parametrize("name", sorted(ATTACK_RULES))
-def test_attack_rule_leaves_the_civil_near_miss_alone(screener, policy, name):
-    verdict = screen(screener, ATTACK_RULES[name][1])
+def test_attack_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name):
+    verdict = screen(rules_screener, ATTACK_RULES[name][1])
     assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
     assert verdict.decision is Decision.APPROVE
 
@@ -148,10 +152,22 @@ def test_spam_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
 
 
 @pytest.mark.parametrize("name", sorted(SPAM_RULES))
-def test_spam_rule_leaves_the_civil_near_miss_alone(screener, policy, name):
-    verdict = screen(screener, SPAM_RULES[name][1])
+def test_spam_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name):
+    verdict = screen(rules_screener, SPAM_RULES[name][1])
     assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
     assert verdict.decision is Decision.APPROVE
+
+
+def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
+    """Measured with 2024.06-5: the learned model holds 2 of the 32 near-misses in
+    pre-moderation ("Your brain drain figures ...", "Pay them properly and give them the
+    right to leave ..."), in both cases on its own, and neither in post-moderation."""
+    near_misses = [civil for _, civil in list(ATTACK_RULES.values()) + list(SPAM_RULES.values())]
+    pre = [screen(screener, text) for text in near_misses]
+    post = [screen(screener, text, ModerationMode.POST) for text in near_misses]
+    assert all(v.decision is not Decision.REJECT for v in pre + post)
+    assert sum(v.decision is Decision.HOLD for v in pre) <= 3
+    assert all(v.decision is Decision.APPROVE for v in post)
 
 
 @pytest.mark.parametrize("text", [

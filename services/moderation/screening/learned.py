@@ -1,0 +1,272 @@
+"""The learned check's model: a linear classifier trained from the project's labelled sets.
+
+Why: the rule checks catch the phrasings they were written from and few others (see
+POLICY.md). A small linear model over word 1-2 grams and character 2-5 grams (within
+word boundaries) generalises somewhat further, and it stays explainable: its score is
+a sum of weights of n-grams that are in the text, so the words that pushed it up can
+be highlighted.
+
+Where the model comes from: it is trained at first use in each process from the
+labelled sets named in policy.toml (`[learned].training_data`), with a fixed
+`random_state`, and kept in memory (`load_model` caches it by the training data's
+hash and the settings). Training takes about a second; nothing is downloaded and no
+model file is shipped. The model sees what the classifier sees: the commenter's own
+words (article quotes blanked), folded (lower case, accents and look-alikes
+stripped, invisible characters dropped).
+
+Verdicts say which model produced them: the screener appends `model_id` (the first
+12 hex digits of the sha256 of the training files concatenated in policy order) to
+the policy version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .document import Document, prepare
+from .policy import LearnedSettings, Policy, PolicyError
+from .text import JOINER
+from .verdicts import Submission
+
+LABELS = {"civil": 0, "uncivil": 1}
+_CHUNK = re.compile(r"\S+")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def model_text(doc: Document) -> str:
+    """What the model reads: the folded text with article quotes blanked. It has the
+    submission's length (so offsets in it are offsets in the submission); invisible
+    characters are still there as JOINER and are removed by the model itself."""
+    folded = doc.folded
+    if not doc.quoted:
+        return folded
+    parts, last = [], 0
+    for start, end in doc.quoted:
+        parts.extend((folded[last:start], " " * (end - start)))
+        last = end
+    parts.append(folded[last:])
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    texts: tuple[str, ...]  # model_text of each example
+    labels: tuple[int, ...]  # 1 = uncivil
+    ids: tuple[str, ...]
+    sources: tuple[str, ...]  # the training_data entry each example came from
+    sha256: str  # of the training files' bytes, concatenated in policy order
+
+
+def _read_training_files(settings: LearnedSettings) -> tuple[list[tuple[str, bytes]], str]:
+    digest, files = hashlib.sha256(), []
+    for entry in settings.training_data:
+        path = settings.path(entry)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise PolicyError(f"learned.training_data: cannot read {entry}: {error}") from error
+        digest.update(raw)
+        files.append((entry, raw))
+    return files, digest.hexdigest()
+
+
+def load_training_set(policy: Policy) -> TrainingSet:
+    """Read the labelled JSON Lines files named by the policy (`id`, `text`, `label`
+    civil/uncivil, optional `article_body`). A missing or malformed file is a
+    PolicyError, raised when the Screener is built."""
+    files, sha256 = _read_training_files(policy.learned)
+    return _parse_training_files(files, sha256, policy)
+
+
+def _parse_training_files(files: list[tuple[str, bytes]], sha256: str, policy: Policy) -> TrainingSet:
+    texts, labels, ids, sources = [], [], [], []
+    for entry, raw in files:
+        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                label = LABELS[item["label"]]
+                submission = Submission(id=str(item["id"]), text=item["text"],
+                                        article_body=item.get("article_body"))
+            except (ValueError, KeyError, TypeError) as error:
+                raise PolicyError(f"learned.training_data: {entry} line {number}: {error!r}") from error
+            texts.append(model_text(prepare(submission, policy)))
+            labels.append(label)
+            ids.append(submission.id)
+            sources.append(entry)
+    if len(set(labels)) < 2:
+        raise PolicyError("learned.training_data: needs both civil and uncivil examples")
+    return TrainingSet(tuple(texts), tuple(labels), tuple(ids), tuple(sources), sha256)
+
+
+def _clean(text: str) -> str:
+    return text.replace(JOINER, "") if JOINER in text else text
+
+
+CHAR_NGRAMS = (2, 5)
+
+
+def char_grams(text: str) -> list[str]:
+    """Character 2-5 grams inside word boundaries: each whitespace-separated word is
+    padded with a space on either side ("char_wb"). scikit-learn's own char_wb also
+    repeats a short word whole for every n longer than it; this does not. Words
+    recur, so each word's n-grams are computed once (this is most of the model's cost)."""
+    cache = _WORD_GRAMS
+    if len(cache) > 100_000:
+        cache.clear()
+    grams: list[str] = []
+    extend = grams.extend
+    for word in text.lower().split():
+        found = cache.get(word)
+        if found is None:
+            found = cache[word] = _word_grams(word)
+        extend(found)
+    return grams
+
+
+def _word_grams(word: str) -> tuple[str, ...]:
+    low, high = CHAR_NGRAMS
+    padded = f" {word} "
+    size = len(padded)
+    return tuple(padded[i:i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1))
+
+
+_WORD_GRAMS: dict[str, tuple[str, ...]] = {}
+
+
+class LearnedModel:
+    """A fitted model: two TF-IDF vectorizers and one logistic regression over both."""
+
+    def __init__(self, word, char, word_coef, char_coef, intercept: float, sha256: str) -> None:
+        self._word, self._char = word, char
+        self._word_coef, self._char_coef, self._intercept = word_coef, char_coef, intercept
+        self.sha256 = sha256
+        self.model_id = sha256[:12]
+        self._word_tokens = word.build_tokenizer()
+        # feature -> (idf, weight), to explain one text without the vectorizers' per-call cost
+        self._word_table = {f: (float(word.idf_[i]), float(word_coef[i])) for f, i in word.vocabulary_.items()}
+        self._char_table = {f: (float(char.idf_[i]), float(char_coef[i])) for f, i in char.vocabulary_.items()}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[int], settings: LearnedSettings,
+            sha256: str = "") -> LearnedModel:
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        clean = [_clean(t) for t in texts]
+        word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64)
+        char = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=2, dtype=np.float64)
+        x_word, x_char = word.fit_transform(clean), char.fit_transform(clean)
+        # No intercept: a text with no known n-gram scores 0.5, not the training sets'
+        # prior. Their civil comments are longer than their uncivil ones, and with an
+        # intercept the model learnt "short means uncivil" ("A civil remark." scored 0.78).
+        model = LogisticRegression(C=settings.c, solver="liblinear", random_state=settings.random_state,
+                                   fit_intercept=False, max_iter=1000)
+        model.fit(hstack([x_word, x_char]).tocsr(), np.asarray(labels))
+        coef = model.coef_[0]
+        n_word = x_word.shape[1]
+        return cls(word, char, coef[:n_word].copy(), coef[n_word:].copy(), 0.0, sha256)
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """The linear score (log-odds of uncivil) of each text, in one pass per vectorizer."""
+        clean = [_clean(t) for t in texts]
+        return (self._word.transform(clean) @ self._word_coef
+                + self._char.transform(clean) @ self._char_coef + self._intercept)
+
+    def probabilities(self, texts: Sequence[str]) -> list[float]:
+        """Probability that each text (a `model_text`) is uncivil, in input order."""
+        if not texts:
+            return []
+        return (1.0 / (1.0 + np.exp(-self.decision(texts)))).tolist()
+
+    def contributions(self, text: str) -> list[tuple[str, int, int, float]]:
+        """(word, start, end, share) for every whitespace-separated word of `text`;
+        the shares add up to the text's `decision` (less the intercept).
+
+        A word's share is everything the model scores that comes from it: its own
+        weight, half of each word pair it is in, and each character n-gram taken from
+        it, each times its TF-IDF value in this text (a feature found several times
+        is shared out equally among its occurrences). Offsets exclude punctuation at
+        the word's ends."""
+        chunks = [(m.start(), m.end(), _clean(m.group())) for m in _CHUNK.finditer(text)]
+        chunks = [c for c in chunks if c[2]]
+        share = [0.0] * len(chunks)
+        grams = [(i, g) for i, (_, _, word) in enumerate(chunks) for g in char_grams(word)]
+        _spread(grams, self._char_table, share)
+        tokens = [(i, t) for i, (_, _, word) in enumerate(chunks) for t in self._word_tokens(word.lower())]
+        pairs = [(i, j, f"{a} {b}") for (i, a), (j, b) in zip(tokens, tokens[1:])]
+        # each pair is listed once per side, so each side gets half of it
+        _spread(tokens + [(i, f) for i, _, f in pairs] + [(j, f) for _, j, f in pairs], self._word_table,
+                share, halves={f for _, _, f in pairs})
+        out = []
+        for (start, end, _), value in zip(chunks, share):
+            piece = text[start:end]
+            first = _WORD_CHAR.search(piece)
+            if first is not None:
+                last = max(m.end() for m in _WORD_CHAR.finditer(piece))
+                start, end = start + first.start(), start + last
+            out.append((_clean(text[start:end]).lower(), start, end, value))
+        return out
+
+    def explain(self, text: str, limit: int) -> list[tuple[int, int]]:
+        """Offsets of the (at most `limit` distinct) words that added most to `text`'s
+        score (see `contributions`), every occurrence of each."""
+        if limit <= 0:
+            return []
+        words = self.contributions(text)
+        by_word: dict[str, float] = defaultdict(float)
+        for key, _, _, value in words:
+            by_word[key] += value
+        best = {key for _, key in sorted((-value, key) for key, value in by_word.items() if value > 0)[:limit]}
+        return sorted((start, end) for key, start, end, _ in words if key in best)
+
+
+def _spread(occurrences: list[tuple[int, str]], table: dict[str, tuple[float, float]], share: list[float],
+            halves: frozenset[str] | set[str] = frozenset()) -> None:
+    """Add each feature's contribution (sublinear TF x IDF, L2-normalised over the
+    text's known features, x weight) to the words it occurs in, as the vectorizer
+    and the model would compute it."""
+    counts: dict[str, int] = defaultdict(int)
+    for _, feature in occurrences:
+        if feature in table:
+            counts[feature] += 1
+    if not counts:
+        return
+    # a pair is listed twice (once per side) but occurs once
+    values = {f: (1.0 + math.log(c // 2 if f in halves else c)) * table[f][0] for f, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    for i, feature in occurrences:
+        if feature in values:
+            share[i] += values[feature] / norm * table[feature][1] / counts[feature]
+
+
+_CACHE: dict[tuple, LearnedModel] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(policy: Policy) -> LearnedModel:
+    """The model the policy describes, trained on first use and then kept for the
+    process (keyed by the training data's hash and every setting that shapes it)."""
+    settings = policy.learned
+    files, sha256 = _read_training_files(settings)
+    key = (sha256, settings.training_data, settings.random_state, settings.c,
+           policy.min_quote_words, policy.format.analyse_chars)
+    with _LOCK:
+        model = _CACHE.get(key)
+        if model is None:
+            training = _parse_training_files(files, sha256, policy)
+            model = LearnedModel.fit(training.texts, training.labels, settings, sha256)
+            _CACHE[key] = model
+    return model
