@@ -116,6 +116,47 @@ def test_subscribing_asks_to_confirm_and_the_emailed_link_confirms(site, page):
     expect(page.locator("h1")).to_have_text("Subscription confirmed")
 
 
+def test_a_reader_subscribes_without_commenting(site, page):
+    open_article(page, site)
+    form = main_form(page)
+    count_before = page.locator(".parley-item").count()
+    form.get_by_role("button", name="Subscribe without commenting").click()
+    expect(form.locator(".parley-status")).to_contain_text("Notify of")  # nothing chosen yet
+    form.get_by_label("Notify of").select_option(label="new follow-up comments")
+    form.get_by_label("Email").fill("not-an-address")
+    form.get_by_role("button", name="Subscribe without commenting").click()
+    expect(form.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Email").fill("lurker@example.org")
+    form.get_by_role("button", name="Subscribe without commenting").click()
+    expect(form.locator(".parley-status")).to_contain_text("check your inbox to confirm")
+    assert page.locator(".parley-item").count() == count_before  # no comment was posted
+    mail = _wait_for_mail(site, "lurker@example.org")[0]
+    assert "/api/subscriptions/confirm/" in mail.get_body(("plain",)).get_content()
+
+
+def test_an_author_edits_then_deletes_their_own_comment(site, page):
+    open_article(page, site)
+    form = main_form(page)
+    fill_comment(form, "First thoughts on the pelican-class trawlers, to be revised.", name="Edith")
+    form.get_by_role("button", name="Post comment").click()
+    first = page.locator(".parley-item", has_text="pelican-class trawlers")
+    expect(first).to_be_visible()
+    mine = page.locator(f'.parley-item[data-id="{first.get_attribute("data-id")}"]')
+    mine.get_by_role("button", name="Edit").click()
+    area = mine.get_by_label("Edit your comment")
+    expect(area).to_be_focused()
+    area.fill("Second thoughts on the pelican-class trawlers, after reading the report.")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine).to_contain_text("Saved")
+    expect(mine).to_contain_text("Second thoughts on the pelican-class trawlers")
+    mine.get_by_role("button", name="Delete").click()
+    mine.get_by_role("button", name="Yes, delete it").click()
+    expect(page.locator(".parley-notice")).to_contain_text("Your comment was deleted.")
+    expect(page.locator(".parley-item", has_text="pelican-class")).to_have_count(0)
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator(".parley-item", has_text="pelican-class")).to_have_count(0)
+
+
 def _wait_for_mail(site, address, timeout=20.0):
     import time
 

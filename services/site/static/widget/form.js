@@ -14,7 +14,7 @@ function field(label, control, hint) {
   return { wrap, control, error, hint: hintEl };
 }
 
-export function commentForm({ reply = false, withNotify = true, profile = {}, onCancel } = {}) {
+export function commentForm({ reply = false, withNotify = true, profile = {}, onCancel, onSubscribe } = {}) {
   const body = field(reply ? "Your reply" : "Your comment", h("textarea", {
     name: "body", rows: reply ? 3 : 4, maxlength: 5000, required: true,
     placeholder: reply ? "Write a reply…" : "Join the discussion…",
@@ -38,13 +38,17 @@ export function commentForm({ reply = false, withNotify = true, profile = {}, on
   const status = h("p", { class: "parley-status", role: "status", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "parley-button parley-primary", text: reply ? "Post reply" : "Post comment" });
   const cancel = onCancel ? h("button", { type: "button", class: "parley-button", text: "Cancel", onclick: onCancel }) : null;
+  // "Notify of" without posting: only the email field and the choice are needed
+  const subscribeOnly = notify && onSubscribe
+    ? h("button", { type: "button", class: "parley-button", text: "Subscribe without commenting", onclick: onSubscribe })
+    : null;
   const el = h("form", { class: `parley-form${reply ? " parley-reply-form" : ""}`, novalidate: true },
     anchorBox, body.wrap, h("div", { class: "parley-row" }, name.wrap, email.wrap),
-    notify && notify.wrap, h("div", { class: "parley-actions" }, submit, cancel), status);
+    notify && notify.wrap, h("div", { class: "parley-actions" }, submit, subscribeOnly, cancel), status);
 
   let anchor = null;
   const api = {
-    el, status, fields,
+    el, status, fields, notify,
     get anchor() { return anchor; },
     setAnchor(value) {
       anchor = value;
@@ -107,6 +111,7 @@ export function commentForm({ reply = false, withNotify = true, profile = {}, on
     },
     busy(on) {
       submit.disabled = on;
+      if (subscribeOnly) subscribeOnly.disabled = on;
       el.setAttribute("aria-busy", on ? "true" : "false");
     },
     reset() {

@@ -47,7 +47,7 @@ export class ParleyWidget {
   }
 
   build() {
-    this.form = commentForm({ profile: store.profile.get() });
+    this.form = commentForm({ profile: store.profile.get(), onSubscribe: () => this.subscribeOnly(this.form) });
     this.form.el.setAttribute("aria-label", "Leave a comment");
     this.form.el.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -211,7 +211,7 @@ export class ParleyWidget {
     let message = created.status === "pending"
       ? "Thank you! Your comment is awaiting moderation. You can see it here, marked as pending, until it is published."
       : "Thank you! Your comment is published.";
-    if (v.notify) message += ` ${await this.subscribe(v.author_email, v.notify, created.id)}`;
+    if (v.notify) message += ` ${(await this.subscribe(v.author_email, v.notify, created.id)).message}`;
     form.reset();
     this.refreshChrome();
     this.say(message);
@@ -220,13 +220,40 @@ export class ParleyWidget {
     return true;
   }
 
+  /** The "Notify of" choice on its own, for a reader who wants the emails but has nothing to say. */
+  async subscribeOnly(form) {
+    form.clearErrors();
+    form.setStatus("");
+    const v = form.values();
+    if (!v.notify) {
+      form.setStatus('Choose what to be notified of under "Notify of" first.', "error");
+      form.notify.control.focus();
+      return false;
+    }
+    if (v.notify === "replies") {
+      form.setStatus("Replies come to your comments: post one, or choose new follow-up comments.", "error");
+      form.notify.control.focus();
+      return false;
+    }
+    if (!v.author_email || !form.fields.email.control.checkValidity()) {
+      form.setErrors({ author_email: [v.author_email ? "This does not look like an email address."
+        : "Please give the email address to notify."] });
+      return false;
+    }
+    form.busy(true);
+    const { ok, message } = await this.subscribe(v.author_email, v.notify, null);
+    form.busy(false);
+    form.setStatus(message, ok ? "info" : "error");
+    return ok;
+  }
+
   async subscribe(email, kind, commentId) {
     try {
       await this.api.subscribe(email, kind, this.article, kind === "replies" ? commentId : null);
       const what = kind === "replies" ? "replies to your comment" : "new comments on this article";
-      return `To get emails about ${what}, check your inbox to confirm your subscription.`;
+      return { ok: true, message: `To get emails about ${what}, check your inbox to confirm your subscription.` };
     } catch (e) {
-      return `We could not set up your email notification: ${e.readerMessage}`;
+      return { ok: false, message: `We could not set up your email notification: ${e.readerMessage}` };
     }
   }
 
