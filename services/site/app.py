@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, abort, render_template, send_from_directory
+from flask import Flask, abort, render_template, request, send_from_directory
 
 from services.site import settings as settings_mod
 
@@ -36,6 +36,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> Flask:
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if request.path.startswith("/static/widget/"):
+            # the widget is embedded by other sites, and module scripts load in CORS mode;
+            # these files are public and sent without credentials, so any origin may have them
+            resp.headers["Access-Control-Allow-Origin"] = "*"
         return resp
 
     @app.get("/healthz")

@@ -66,8 +66,10 @@ def browser():
 class Site:
     """The running stack: its base URL, a moderator token and the captured mail."""
 
-    def __init__(self, url: str, moderator_token: str, smtp):
+    def __init__(self, url: str, moderator_token: str, smtp, embedder: str):
         self.url, self.moderator_token, self.smtp = url, moderator_token, smtp
+        #: an origin of another site, allowed by CORS_ORIGINS, for embedding the widget
+        self.embedder = embedder
 
     def article_url(self, slug: str = ARTICLE) -> str:
         return f"{self.url}/articles/{slug}"
@@ -97,13 +99,13 @@ def site(browser, redis_server, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("site")
     smtp = CapturingSmtpServer().start()
-    port = free_port()
+    port, embedder_port = free_port(), free_port()
     databases = DatabaseFactory(tmp)
     env = pytest.MonkeyPatch()
     for key, value in {
         "PARLEY_VAR_DIR": str(tmp / "var"), "REDIS_URL": redis_server, "PARLEY_NAMESPACE": f"b{uuid.uuid4().hex[:10]}",
         "SECRET_KEY": "browser-test", "MAIL_BACKEND": "smtp", "SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CORS_ORIGINS": f"http://127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CORS_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{embedder_port}",
         "LOG_LEVEL": "WARNING", **{f"{s.upper()}_DATABASE_URL": databases.url(s)
                                    for s in ("articles", "comments", "moderation", "notify")},
     }.items():
@@ -125,7 +127,7 @@ def site(browser, redis_server, tmp_path_factory):
         procs.append(start_worker("notify", "--pool=solo", log_path=logs / "notify.log"))
         _wait_http(f"http://127.0.0.1:{port}/api/comments?article={ARTICLE}", procs)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        yield Site(f"http://127.0.0.1:{port}", token, smtp)
+        yield Site(f"http://127.0.0.1:{port}", token, smtp, embedder=f"http://localhost:{embedder_port}")
     finally:
         for p in procs:
             p.terminate()
