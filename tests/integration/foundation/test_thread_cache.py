@@ -67,3 +67,36 @@ def test_only_validated_queries_take_the_fast_path(stack):
     assert again.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/api/comments?article=story&limit=5",
                       headers={"If-None-Match": ok.headers["ETag"]}).status_code == 304
+
+
+def test_the_serialised_thread_is_what_its_documented_schema_dumps(stack):
+    """The thread is serialised without the schema for speed; it must say what ThreadOut says."""
+    from services.comments.schemas import ThreadOut
+    from services.comments.threads import Sort, read_thread
+
+    stack.publish_article()
+    root = stack.post_comment(body="A *root* comment.", anchor={"paragraph_id": "p1", "quote": "Body"}).get_json()
+    stack.decide(root["id"])
+    reply = stack.post_comment(body="A reply.", parent_id=root["id"], name="Renée Ü").get_json()
+    stack.decide(reply["id"])
+    edited = stack.post_comment(body="Soon edited.").get_json()
+    stack.decide(edited["id"])
+    assert stack.comments.patch(f"/api/comments/{edited['id']}", json={"body": "Edited <b>now</b>."},
+                                headers={"X-Edit-Token": edited["edit_token"]}).status_code == 200
+    stack.decide(edited["id"])
+    gone = stack.post_comment(body="Deleted later.").get_json()
+    stack.decide(gone["id"])
+    stack.decide(stack.post_comment(body="Under the deleted one.", parent_id=gone["id"]).get_json()["id"])
+    assert stack.comments.delete(f"/api/comments/{gone['id']}",
+                                 headers={"X-Edit-Token": gone["edit_token"]}).status_code == 204
+    for sort in ("most_voted", "newest", "oldest"):
+        served = stack.thread(sort=sort, limit=3)
+        with stack.runtimes["comments"].db.read_session() as s:
+            page = read_thread(s, "story", Sort(sort), None, 3, 100)
+        documented = ThreadOut().dump({"article": "story", "sort": sort, "total": served["total"], **page})
+        assert served == documented
+        assert any(item["replies"] for item in served["items"])
+    items = stack.thread(sort="oldest", limit=10)["items"]
+    assert items[0]["anchor"] == {"paragraph_id": "p1", "quote": "Body"}
+    assert items[1]["edited_at"] is not None
+    assert items[2]["body_html"] == "<p>[deleted]</p>" and items[2]["author_name"] == ""
