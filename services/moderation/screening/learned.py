@@ -1,8 +1,8 @@
 """The learned check's model: a linear classifier trained from the project's labelled sets.
 
 Why: the rule checks catch the phrasings they were written from and few others (see
-POLICY.md). A small linear model over word 1-2 grams and character 2-5 grams (within
-word boundaries) generalises somewhat further, and it stays explainable: its score is
+POLICY.md). A small linear model over word 1-2 grams and character 2-6 grams (within
+word boundaries; the lengths and their minimum document frequency are in policy.toml) generalises somewhat further, and it stays explainable: its score is
 a sum of weights of n-grams that are in the text, so the words that pushed it up can
 be highlighted.
 
@@ -114,35 +114,36 @@ def _clean(text: str) -> str:
     return text.replace(JOINER, "") if JOINER in text else text
 
 
-CHAR_NGRAMS = (2, 5)
+class CharGrams:
+    """Character n-grams (lengths `low` to `high`) inside word boundaries: each
+    whitespace-separated word is padded with a space on either side ("char_wb").
+    scikit-learn's own char_wb also repeats a short word whole for every n longer than
+    it; this does not. Words recur, so each word's n-grams are computed once and
+    cached (this is most of the model's cost). Used as the character vectorizer's
+    analyzer and by `LearnedModel.contributions`."""
 
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self._cache: dict[str, tuple[str, ...]] = {}
 
-def char_grams(text: str) -> list[str]:
-    """Character 2-5 grams inside word boundaries: each whitespace-separated word is
-    padded with a space on either side ("char_wb"). scikit-learn's own char_wb also
-    repeats a short word whole for every n longer than it; this does not. Words
-    recur, so each word's n-grams are computed once (this is most of the model's cost)."""
-    cache = _WORD_GRAMS
-    if len(cache) > 100_000:
-        cache.clear()
-    grams: list[str] = []
-    extend = grams.extend
-    for word in text.lower().split():
-        found = cache.get(word)
-        if found is None:
-            found = cache[word] = _word_grams(word)
-        extend(found)
-    return grams
+    def __call__(self, text: str) -> list[str]:
+        cache = self._cache
+        if len(cache) > 100_000:
+            cache.clear()
+        grams: list[str] = []
+        extend = grams.extend
+        for word in text.lower().split():
+            found = cache.get(word)
+            if found is None:
+                found = cache[word] = self._word_grams(word)
+            extend(found)
+        return grams
 
-
-def _word_grams(word: str) -> tuple[str, ...]:
-    low, high = CHAR_NGRAMS
-    padded = f" {word} "
-    size = len(padded)
-    return tuple(padded[i:i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1))
-
-
-_WORD_GRAMS: dict[str, tuple[str, ...]] = {}
+    def _word_grams(self, word: str) -> tuple[str, ...]:
+        padded = f" {word} "
+        size = len(padded)
+        return tuple(padded[i:i + n] for n in range(self.low, min(self.high, size) + 1)
+                     for i in range(size - n + 1))
 
 
 class LearnedModel:
@@ -154,6 +155,7 @@ class LearnedModel:
         self.sha256 = sha256
         self.model_id = sha256[:12]
         self._word_tokens = word.build_tokenizer()
+        self._char_grams = char.analyzer
         # feature -> (idf, weight), to explain one text without the vectorizers' per-call cost
         self._word_table = {f: (float(word.idf_[i]), float(word_coef[i])) for f, i in word.vocabulary_.items()}
         self._char_table = {f: (float(char.idf_[i]), float(char_coef[i])) for f, i in char.vocabulary_.items()}
@@ -167,7 +169,8 @@ class LearnedModel:
 
         clean = [_clean(t) for t in texts]
         word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64)
-        char = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=2, dtype=np.float64)
+        char = TfidfVectorizer(analyzer=CharGrams(*settings.char_ngrams), sublinear_tf=True,
+                               min_df=settings.char_min_df, dtype=np.float64)
         x_word, x_char = word.fit_transform(clean), char.fit_transform(clean)
         # No intercept: a text with no known n-gram scores 0.5, not the training sets'
         # prior. Their civil comments are longer than their uncivil ones, and with an
@@ -203,7 +206,7 @@ class LearnedModel:
         chunks = [(m.start(), m.end(), _clean(m.group())) for m in _CHUNK.finditer(text)]
         chunks = [c for c in chunks if c[2]]
         share = [0.0] * len(chunks)
-        grams = [(i, g) for i, (_, _, word) in enumerate(chunks) for g in char_grams(word)]
+        grams = [(i, g) for i, (_, _, word) in enumerate(chunks) for g in self._char_grams(word)]
         _spread(grams, self._char_table, share)
         tokens = [(i, t) for i, (_, _, word) in enumerate(chunks) for t in self._word_tokens(word.lower())]
         pairs = [(i, j, f"{a} {b}") for (i, a), (j, b) in zip(tokens, tokens[1:])]
@@ -261,8 +264,8 @@ def load_model(policy: Policy) -> LearnedModel:
     process (keyed by the training data's hash and every setting that shapes it)."""
     settings = policy.learned
     files, sha256 = _read_training_files(settings)
-    key = (sha256, settings.training_data, settings.random_state, settings.c,
-           policy.min_quote_words, policy.format.analyse_chars)
+    key = (sha256, settings.training_data, settings.random_state, settings.c, settings.char_ngrams,
+           settings.char_min_df, policy.min_quote_words, policy.format.analyse_chars)
     with _LOCK:
         model = _CACHE.get(key)
         if model is None:

@@ -121,6 +121,8 @@ class LearnedSettings:
     c: float
     explain_words: int
     base_dir: Path
+    char_ngrams: tuple[int, int] = (2, 6)  # character n-gram lengths, within word boundaries
+    char_min_df: int = 1  # a character n-gram is a feature if this many training comments have it
 
     def path(self, entry: str) -> Path:
         return Path(entry) if Path(entry).is_absolute() else self.base_dir / entry
@@ -194,7 +196,24 @@ def _learned(table: _Table, base_dir: Path) -> LearnedSettings:
         random_state=int(table.number("random_state")),
         c=table.number("c"),
         explain_words=int(table.number("explain_words")),
+        char_ngrams=_char_ngrams(table),
+        char_min_df=_positive_int(table, "char_min_df", 1),
     )
+
+
+def _positive_int(table: _Table, key: str, default: int) -> int:
+    value = table.number(key, default)
+    if value < 1 or value != int(value):
+        raise PolicyError(f"{table.where(key)}: expected a whole number >= 1")
+    return int(value)
+
+
+def _char_ngrams(table: _Table) -> tuple[int, int]:
+    value = table._get("char_ngrams", [2, 6])
+    if (not isinstance(value, list) or len(value) != 2 or not all(type(v) is int for v in value)
+            or not 1 <= value[0] <= value[1]):
+        raise PolicyError(f"{table.where('char_ngrams')}: expected [shortest, longest], 1 <= shortest <= longest")
+    return value[0], value[1]
 
 
 def _format(table: _Table) -> FormatSettings:

@@ -1,16 +1,21 @@
 """The quality bar from issue 3, measured by running the real CLI on our labelled sets.
 
-Policy 2024.06-4 was tuned on all three sets: eval.jsonl (which now also holds 158
+Policy 2024.06-4 was tuned on three sets: eval.jsonl (which now also holds 158
 comments written for this round), holdout.jsonl and blind.jsonl. From 2024.06-5 they
 are also the learned check's *training data*: the model has seen every one of their
 comments and its label, so their figures are training figures, not measurements of
-unseen text; their tests are regression guards at the measured level. The honest
-figure comes from tests/data/moderation/fresh.jsonl, written by someone who has not
-seen the rules, never trained or tuned on, and measured once, after the 2024.06-5
-code and thresholds were frozen (see POLICY.md, "Evaluation figures"). It misses
-the issue's bar, so that test is a strict xfail (closing the gap turns it into a
-failure that asks for a plain test) beside a regression guard at the measured level
-plus a few points. All sets are screened in pre-moderation mode, the strict one.
+unseen text; their tests are regression guards at the measured level.
+services/moderation/training/fresh.jsonl was written by someone who had not seen the
+rules and measured once as unseen text with 2024.06-5 (21 of 100 uncivil approved);
+since 2024.06-6 it is training data too, and asserted like the others.
+
+The honest figure now comes from tests/data/moderation/fresh2.jsonl, a new set
+written blind by someone else, never trained or tuned on, and measured once by the
+lead after the 2024.06-6 code and thresholds were frozen (see POLICY.md, "Evaluation
+figures"). Until the file is added its tests are skipped; then the lead sets the
+measured figures below (a regression guard at the measured level plus a few points,
+and the issue's bar, a strict xfail if it is missed). All sets are screened in
+pre-moderation mode, the strict one.
 """
 
 import json
@@ -22,12 +27,13 @@ from pathlib import Path
 import pytest
 
 TRAINING = Path(__file__).resolve().parents[3] / "services" / "moderation" / "training"
-UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh.jsonl: never trained on
+UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh2.jsonl: never trained on
+FRESH2 = UNSEEN / "fresh2.jsonl"
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def confusion(name: str) -> tuple[Counter, int, int]:
-    path = (UNSEEN if name == "fresh.jsonl" else TRAINING) / name
+    path = (UNSEEN if name == "fresh2.jsonl" else TRAINING) / name
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     result = subprocess.run(
         [sys.executable, "-m", "services.moderation.cli", "--mode", "pre"],
@@ -40,7 +46,7 @@ def confusion(name: str) -> tuple[Counter, int, int]:
         assert out["id"] == item["id"]
         counts[item["label"], out["verdict"]] += 1
         if (item["label"], out["verdict"]) in {("civil", "reject"), ("civil", "hold"), ("uncivil", "approve")}:
-            print(f'{item["id"]} {item["label"]}/{item["category"]} -> {out["verdict"]}: {item["text"][:80]}')
+            print(f'{item["id"]} {item["label"]}/{item.get("category")} -> {out["verdict"]}: {item["text"][:80]}')
     civil = sum(n for (label, _), n in counts.items() if label == "civil")
     uncivil = sum(n for (label, _), n in counts.items() if label == "uncivil")
     print(f"{name}: civil {civil} -> approve {counts['civil', 'approve']}, hold {counts['civil', 'hold']}, "
@@ -79,13 +85,16 @@ def test_blind_set_is_balanced_and_covers_every_category():
 # measured with policy 2024.06-4 (tuned on these sets): holdout 0/26, blind 0/60 uncivil
 # approved; civil held 1/38 and 3/60, none rejected. Policy 2024.06-5 (rules tuned on them,
 # learned model trained on them): the same, and eval 0/338 uncivil approved (was 6), civil
-# held 14/370, none rejected.
-TUNED_SETS = ["holdout.jsonl", "blind.jsonl"]
+# held 14/370, none rejected. fresh.jsonl, 2024.06-5, measured once as unseen text: civil
+# 100 -> approve 99, hold 1, reject 0; uncivil 100 -> approve 21, hold 53, reject 26.
+# Policy 2024.06-6 (all four are training data): see POLICY.md, "Evaluation figures".
+TUNED_SETS = ["holdout.jsonl", "blind.jsonl", "fresh.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)
 def test_tuned_set_meets_the_issue_bar(name):
-    """Tuned on since 2024.06-4 and training data since 2024.06-5, so a regression
+    """Tuned on since 2024.06-4 (fresh: measured once with 2024.06-5) and training data
+    of the learned check since 2024.06-5 (fresh: since 2024.06-6), so a regression
     guard, not a measure of unseen text."""
     counts, civil, uncivil = confusion(name)
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
@@ -93,26 +102,30 @@ def test_tuned_set_meets_the_issue_bar(name):
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-# measured once with policy 2024.06-5, after its code and thresholds were frozen: civil 100 ->
-# approve 99, hold 1, reject 0; uncivil 100 -> approve 21, hold 53, reject 26 (the rules
-# alone, 2024.06-4: 37 uncivil approved, 0 civil held)
-FRESH_UNCIVIL_APPROVED_GUARD = 0.25
+# fresh2.jsonl: to be measured once by the lead with policy 2024.06-6, after its code and
+# thresholds were frozen. The lead sets the guard to the measured share of uncivil comments
+# auto-approved plus a few points (as fresh.jsonl's was: 21% measured, 25% guard) and, if
+# the issue's bar is missed, marks test_fresh2_unseen_set_meets_the_issue_bar as a strict
+# xfail that states the measured figure.
+FRESH2_UNCIVIL_APPROVED_GUARD = 0.25  # placeholder until fresh2.jsonl is measured
+needs_fresh2 = pytest.mark.skipif(not FRESH2.exists(), reason="fresh2.jsonl not added yet")
 
 
-def test_fresh_unseen_set_does_not_regress():
+@needs_fresh2
+def test_fresh2_unseen_set_does_not_regress():
     """Never tuned or trained on, so this catches regressions; the guard is the
-    measured share of uncivil comments auto-approved (21%) plus a few points."""
-    counts, civil, uncivil = confusion("fresh.jsonl")
+    measured share of uncivil comments auto-approved plus a few points."""
+    counts, civil, uncivil = confusion("fresh2.jsonl")
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
-    assert counts["uncivil", "approve"] <= FRESH_UNCIVIL_APPROVED_GUARD * uncivil
+    assert counts["uncivil", "approve"] <= FRESH2_UNCIVIL_APPROVED_GUARD * uncivil
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: 21% of unseen uncivil comments auto-approved in "
-                                       "fresh.jsonl with policy 2024.06-5, bar 5% (see POLICY.md)")
-def test_fresh_unseen_set_meets_the_issue_bar():
-    """The honest measurement: comments written by someone who never saw the rules."""
-    counts, civil, uncivil = confusion("fresh.jsonl")
+@needs_fresh2
+def test_fresh2_unseen_set_meets_the_issue_bar():
+    """The honest measurement: comments written by someone who never saw the rules
+    or the training data."""
+    counts, civil, uncivil = confusion("fresh2.jsonl")
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil

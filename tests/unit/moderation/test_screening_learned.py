@@ -1,4 +1,4 @@
-"""Policy 2024.06-5: the learned check (a linear model trained on our labelled sets).
+"""Policies 2024.06-5 and -6: the learned check (a linear model trained on our labelled sets).
 
 It turns a high "uncivil" probability into a hold: from `categories.learned.doubt`
 in pre-moderation, from `categories.learned.hold` (very confident only) in
@@ -8,6 +8,7 @@ post-moderation, and never into a rejection.
 import dataclasses
 import hashlib
 import math
+import tomllib
 
 import numpy as np
 import pytest
@@ -28,6 +29,7 @@ from services.moderation.screening.learned import (
     load_model,
     load_training_set,
 )
+from services.moderation.screening.policy import DEFAULT_POLICY_PATH, policy_from_dict
 
 # Uncivil, in words no rule was written from: the rules alone approve it
 UNSEEN_INSULT = "You clearly have the brains of a turnip, mate."
@@ -145,15 +147,33 @@ def test_verdict_names_the_model_by_its_training_data(screener, policy):
     digest = hashlib.sha256()
     for entry in policy.learned.training_data:
         digest.update(policy.learned.path(entry).read_bytes())
-    assert policy.version == "2024.06-5"
+    assert policy.version == "2024.06-6"
     assert screen(screener, "Thanks.").policy_version == f"{policy.version}+{digest.hexdigest()[:12]}"
     assert len(screener.version) <= 40  # the width of the policy_version columns
 
 
 def test_training_data_are_the_labelled_sets(policy):
     training = load_training_set(policy)
-    assert set(training.sources) == {f"training/{name}.jsonl" for name in ("eval", "holdout", "blind")}
-    assert set(training.labels) == {0, 1} and len(training.labels) >= 850
+    # fresh.jsonl, measured once as unseen text with 2024.06-5, is training data since 2024.06-6
+    assert training.sources[-1] == "training/fresh.jsonl"
+    assert list(dict.fromkeys(training.sources)) == [
+        f"training/{name}.jsonl" for name in ("eval", "holdout", "blind", "fresh")]
+    assert set(training.labels) == {0, 1} and len(training.labels) >= 1090
+    assert sum(1 for source in training.sources if source == "training/fresh.jsonl") == 200
+
+
+def test_character_ngram_settings(policy, tmp_path):
+    """Chosen by cross-validation for 2024.06-6 (POLICY.md): lengths 2-6, every n-gram kept."""
+    assert policy.learned.char_ngrams == (2, 6) and policy.learned.char_min_df == 1
+    model = load_model(policy)
+    grams = model._char_grams("ab cdefgh")
+    assert " ab " in grams and " cdefg" in grams and " cdefgh" not in grams and "a" not in grams
+    data = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    for key, bad in (("char_ngrams", [3, 2]), ("char_ngrams", [0, 4]), ("char_ngrams", 5), ("char_min_df", 0),
+                     ("char_min_df", 1.5)):
+        broken = {**data, "learned": {**data["learned"], key: bad}}
+        with pytest.raises(PolicyError, match=f"learned.{key}"):
+            policy_from_dict(broken)
 
 
 def test_word_shares_add_up_to_the_score(policy):

@@ -161,7 +161,9 @@ def test_spam_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name
 def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
     """Measured with 2024.06-5: the learned model holds 2 of the 32 near-misses in
     pre-moderation ("Your brain drain figures ...", "Pay them properly and give them the
-    right to leave ..."), in both cases on its own, and neither in post-moderation."""
+    right to leave ..."), in both cases on its own, and neither in post-moderation.
+    2024.06-6 (pre-moderation doubt 0.58): 3, those two (0.75 each) and "Stop calling
+    them scroungers; ..." (0.60), none in post-moderation."""
     near_misses = [civil for _, civil in list(ATTACK_RULES.values()) + list(SPAM_RULES.values())]
     pre = [screen(screener, text) for text in near_misses]
     post = [screen(screener, text, ModerationMode.POST) for text in near_misses]
@@ -175,8 +177,10 @@ def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
     "That foreman had better pray we never cross paths.",
     "Refugees ought to be more grateful for what they get here.",
 ])
-def test_the_doubt_layer_never_holds_in_post_moderation(screener, text):
-    assert screen(screener, text, ModerationMode.POST).decision is Decision.APPROVE
+def test_the_doubt_layer_never_holds_in_post_moderation(rules_screener, text):
+    # the rules' doubt layer; the learned check may still hold these uncivil comments in
+    # post-moderation when it is very confident ("Half of them are feral ..." 0.90, 2024.06-6)
+    assert screen(rules_screener, text, ModerationMode.POST).decision is Decision.APPROVE
 
 
 def test_a_quote_in_single_quotation_marks_is_a_mention(screener):
