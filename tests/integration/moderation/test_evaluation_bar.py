@@ -12,10 +12,9 @@ since 2024.06-6 it is training data too, and asserted like the others.
 The honest figure now comes from tests/data/moderation/fresh2.jsonl, a new set
 written blind by someone else, never trained or tuned on, and measured once by the
 lead after the 2024.06-6 code and thresholds were frozen (see POLICY.md, "Evaluation
-figures"). Until the file is added its tests are skipped; then the lead sets the
-measured figures below (a regression guard at the measured level plus a few points,
-and the issue's bar, a strict xfail if it is missed). All sets are screened in
-pre-moderation mode, the strict one.
+figures"): 8 of 100 uncivil comments auto-approved, so the issue's bar (5%) is a
+strict xfail beside a regression guard at the measured level plus a few points. All
+sets are screened in pre-moderation mode, the strict one.
 """
 
 import json
@@ -102,13 +101,11 @@ def test_tuned_set_meets_the_issue_bar(name):
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-# fresh2.jsonl: to be measured once by the lead with policy 2024.06-6, after its code and
-# thresholds were frozen. The lead sets the guard to the measured share of uncivil comments
-# auto-approved plus a few points (as fresh.jsonl's was: 21% measured, 25% guard) and, if
-# the issue's bar is missed, marks test_fresh2_unseen_set_meets_the_issue_bar as a strict
-# xfail that states the measured figure.
-FRESH2_UNCIVIL_APPROVED_GUARD = 0.25  # placeholder until fresh2.jsonl is measured
-needs_fresh2 = pytest.mark.skipif(not FRESH2.exists(), reason="fresh2.jsonl not added yet")
+# fresh2.jsonl, measured once with policy 2024.06-6 after its code and thresholds were
+# frozen: civil 100 -> approve 96, hold 4, reject 0; uncivil 100 -> approve 8, hold 69,
+# reject 23 (post-moderation: civil 100 approved; uncivil 34 approved, 43 held, 23 rejected).
+FRESH2_UNCIVIL_APPROVED_GUARD = 0.11
+needs_fresh2 = pytest.mark.skipif(not FRESH2.exists(), reason="fresh2.jsonl missing")
 
 
 @needs_fresh2
@@ -122,6 +119,8 @@ def test_fresh2_unseen_set_does_not_regress():
 
 
 @needs_fresh2
+@pytest.mark.xfail(strict=True, reason="known gap: 8% of unseen uncivil comments auto-approved in "
+                                       "fresh2.jsonl with policy 2024.06-6, bar 5% (see POLICY.md)")
 def test_fresh2_unseen_set_meets_the_issue_bar():
     """The honest measurement: comments written by someone who never saw the rules
     or the training data."""

@@ -118,6 +118,9 @@ def screen(screener, text, mode=ModerationMode.PRE):
     return screener.screen(Submission(id="c1", text=text, mode=mode))
 
 
+ALL_RULES = {**ATTACK_RULES, **SPAM_RULES}
+
+
 def messages(policy, name):
     for pattern in policy.attacks.patterns + policy.spam.patterns:
         if pattern.name == name:
@@ -126,34 +129,20 @@ def messages(policy, name):
 
 
 def test_every_rule_of_this_round_is_in_the_policy(policy):
-    for name in list(ATTACK_RULES) + list(SPAM_RULES):
+    for name in ALL_RULES:
         messages(policy, name)
 
 
-@pytest.mark.parametrize("name", sorted(ATTACK_RULES))
-def test_attack_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
-    verdict = screen(screener, ATTACK_RULES[name][0])
+@pytest.mark.parametrize("name", sorted(ALL_RULES))
+def test_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
+    verdict = screen(screener, ALL_RULES[name][0])
     assert messages(policy, name) in {reason.message for reason in verdict.reasons}
     assert verdict.decision is not Decision.APPROVE
 
 
-@pytest.mark.parametrize("name", sorted(ATTACK_RULES))
-def test_attack_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name):
-    verdict = screen(rules_screener, ATTACK_RULES[name][1])
-    assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
-    assert verdict.decision is Decision.APPROVE
-
-
-@pytest.mark.parametrize("name", sorted(SPAM_RULES))
-def test_spam_rule_fires_and_holds_in_pre_moderation(screener, policy, name):
-    verdict = screen(screener, SPAM_RULES[name][0])
-    assert messages(policy, name) in {reason.message for reason in verdict.reasons}
-    assert verdict.decision is not Decision.APPROVE
-
-
-@pytest.mark.parametrize("name", sorted(SPAM_RULES))
-def test_spam_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name):
-    verdict = screen(rules_screener, SPAM_RULES[name][1])
+@pytest.mark.parametrize("name", sorted(ALL_RULES))
+def test_rule_leaves_the_civil_near_miss_alone(rules_screener, policy, name):
+    verdict = screen(rules_screener, ALL_RULES[name][1])
     assert messages(policy, name) not in {reason.message for reason in verdict.reasons}
     assert verdict.decision is Decision.APPROVE
 
@@ -164,7 +153,7 @@ def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
     right to leave ..."), in both cases on its own, and neither in post-moderation.
     2024.06-6 (pre-moderation doubt 0.58): 3, those two (0.75 each) and "Stop calling
     them scroungers; ..." (0.60), none in post-moderation."""
-    near_misses = [civil for _, civil in list(ATTACK_RULES.values()) + list(SPAM_RULES.values())]
+    near_misses = [civil for _, civil in ALL_RULES.values()]
     pre = [screen(screener, text) for text in near_misses]
     post = [screen(screener, text, ModerationMode.POST) for text in near_misses]
     assert all(v.decision is not Decision.REJECT for v in pre + post)
