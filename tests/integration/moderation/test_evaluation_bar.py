@@ -9,12 +9,15 @@ services/moderation/training/fresh.jsonl was written by someone who had not seen
 rules and measured once as unseen text with 2024.06-5 (21 of 100 uncivil approved);
 since 2024.06-6 it is training data too, and asserted like the others.
 
-The honest figure now comes from tests/data/moderation/fresh2.jsonl, a new set
-written blind by someone else, never trained or tuned on, and measured once by the
-lead after the 2024.06-6 code and thresholds were frozen (see POLICY.md, "Evaluation
-figures"): 8 of 100 uncivil comments auto-approved, so the issue's bar (5%) is a
-strict xfail beside a regression guard at the measured level plus a few points. All
-sets are screened in pre-moderation mode, the strict one.
+services/moderation/training/fresh2.jsonl was measured once as unseen text with
+2024.06-6 (8 of 100 uncivil approved); in 2024.06-7 its failures were read, rules were
+written from them and it became training data, so it is asserted like the others.
+
+The honest figure will come from tests/data/moderation/fresh3.jsonl, a new set written
+blind by someone else, never trained or tuned on, which the lead adds and measures
+once after the 2024.06-7 code and thresholds are frozen (see POLICY.md, "Evaluation
+figures"). Until then its tests are skipped; its guard is a placeholder. All sets are
+screened in pre-moderation mode, the strict one.
 """
 
 import json
@@ -26,13 +29,13 @@ from pathlib import Path
 import pytest
 
 TRAINING = Path(__file__).resolve().parents[3] / "services" / "moderation" / "training"
-UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh2.jsonl: never trained on
-FRESH2 = UNSEEN / "fresh2.jsonl"
+UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh3.jsonl: never trained on
+FRESH3 = UNSEEN / "fresh3.jsonl"
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def confusion(name: str) -> tuple[Counter, int, int]:
-    path = (UNSEEN if name == "fresh2.jsonl" else TRAINING) / name
+    path = (UNSEEN if name == "fresh3.jsonl" else TRAINING) / name
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     result = subprocess.run(
         [sys.executable, "-m", "services.moderation.cli", "--mode", "pre"],
@@ -86,14 +89,17 @@ def test_blind_set_is_balanced_and_covers_every_category():
 # learned model trained on them): the same, and eval 0/338 uncivil approved (was 6), civil
 # held 14/370, none rejected. fresh.jsonl, 2024.06-5, measured once as unseen text: civil
 # 100 -> approve 99, hold 1, reject 0; uncivil 100 -> approve 21, hold 53, reject 26.
-# Policy 2024.06-6 (all four are training data): see POLICY.md, "Evaluation figures".
-TUNED_SETS = ["holdout.jsonl", "blind.jsonl", "fresh.jsonl"]
+# fresh2.jsonl, 2024.06-6, measured once as unseen text: civil 100 -> approve 96, hold 4,
+# reject 0; uncivil 100 -> approve 8, hold 69, reject 23.
+# Policies 2024.06-6 and 2024.06-7 (all are training data): see POLICY.md, "Evaluation figures".
+TUNED_SETS = ["holdout.jsonl", "blind.jsonl", "fresh.jsonl", "fresh2.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)
 def test_tuned_set_meets_the_issue_bar(name):
-    """Tuned on since 2024.06-4 (fresh: measured once with 2024.06-5) and training data
-    of the learned check since 2024.06-5 (fresh: since 2024.06-6), so a regression
+    """Tuned on since 2024.06-4 (fresh: measured once with 2024.06-5; fresh2: measured
+    once with 2024.06-6, tuned on in 2024.06-7) and training data of the learned check
+    since 2024.06-5 (fresh: since 2024.06-6; fresh2: since 2024.06-7), so a regression
     guard, not a measure of unseen text."""
     counts, civil, uncivil = confusion(name)
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
@@ -101,30 +107,31 @@ def test_tuned_set_meets_the_issue_bar(name):
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-# fresh2.jsonl, measured once with policy 2024.06-6 after its code and thresholds were
-# frozen: civil 100 -> approve 96, hold 4, reject 0; uncivil 100 -> approve 8, hold 69,
-# reject 23 (post-moderation: civil 100 approved; uncivil 34 approved, 43 held, 23 rejected).
-FRESH2_UNCIVIL_APPROVED_GUARD = 0.11
-needs_fresh2 = pytest.mark.skipif(not FRESH2.exists(), reason="fresh2.jsonl missing")
+# fresh3.jsonl: not measured yet. The lead adds it after the 2024.06-7 code and thresholds
+# are frozen and measures it once; the guard below is a placeholder until then (set it to
+# the measured share of uncivil comments auto-approved plus a few points, and restate the
+# xfail with the measured figure, or remove the xfail if the bar is met).
+FRESH3_UNCIVIL_APPROVED_GUARD = 0.11
+needs_fresh3 = pytest.mark.skipif(not FRESH3.exists(), reason="fresh3.jsonl missing (the lead adds it)")
 
 
-@needs_fresh2
-def test_fresh2_unseen_set_does_not_regress():
-    """Never tuned or trained on, so this catches regressions; the guard is the
-    measured share of uncivil comments auto-approved plus a few points."""
-    counts, civil, uncivil = confusion("fresh2.jsonl")
+@needs_fresh3
+def test_fresh3_unseen_set_does_not_regress():
+    """Never tuned or trained on, so this catches regressions; the guard is a
+    placeholder until the lead measures the set once."""
+    counts, civil, uncivil = confusion("fresh3.jsonl")
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
-    assert counts["uncivil", "approve"] <= FRESH2_UNCIVIL_APPROVED_GUARD * uncivil
+    assert counts["uncivil", "approve"] <= FRESH3_UNCIVIL_APPROVED_GUARD * uncivil
 
 
-@needs_fresh2
-@pytest.mark.xfail(strict=True, reason="known gap: 8% of unseen uncivil comments auto-approved in "
-                                       "fresh2.jsonl with policy 2024.06-6, bar 5% (see POLICY.md)")
-def test_fresh2_unseen_set_meets_the_issue_bar():
+@needs_fresh3
+@pytest.mark.xfail(strict=True, reason="assumed gap until measured: fresh2.jsonl had 8% of unseen uncivil "
+                                       "comments auto-approved with 2024.06-6, bar 5% (see POLICY.md)")
+def test_fresh3_unseen_set_meets_the_issue_bar():
     """The honest measurement: comments written by someone who never saw the rules
     or the training data."""
-    counts, civil, uncivil = confusion("fresh2.jsonl")
+    counts, civil, uncivil = confusion("fresh3.jsonl")
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
