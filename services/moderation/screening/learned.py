@@ -40,6 +40,7 @@ from .verdicts import Submission
 
 LABELS = {"civil": 0, "uncivil": 1}
 _CHUNK = re.compile(r"\S+")
+SMALL_BATCH = 32  # up to this many texts, `linear_decision` per text beats the vectorizers
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -188,10 +189,22 @@ class LearnedModel:
         return (self._word.transform(clean) @ self._word_coef
                 + self._char.transform(clean) @ self._char_coef + self._intercept)
 
+    def linear_decision(self, text: str) -> float:
+        """`decision` of one text computed from the feature tables, without the
+        vectorizers: the same sublinear TF x IDF, L2 norm per vectorizer and weights,
+        about ten times faster for one text, where the vectorizers' fixed cost per
+        call dominates (a test checks both agree on every training comment)."""
+        clean = _clean(text)
+        tokens = self._word_tokens(clean.lower())
+        words = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        return _linear(words, self._word_table) + _linear(self._char_grams(clean), self._char_table) + self._intercept
+
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         """Probability that each text (a `model_text`) is uncivil, in input order."""
         if not texts:
             return []
+        if len(texts) <= SMALL_BATCH:
+            return [1.0 / (1.0 + math.exp(-self.linear_decision(t))) for t in texts]
         return (1.0 / (1.0 + np.exp(-self.decision(texts)))).tolist()
 
     def contributions(self, text: str) -> list[tuple[str, int, int, float]]:
@@ -234,6 +247,23 @@ class LearnedModel:
             by_word[key] += value
         best = {key for _, key in sorted((-value, key) for key, value in by_word.items() if value > 0)[:limit]}
         return sorted((start, end) for key, start, end, _ in words if key in best)
+
+
+def _linear(features: Sequence[str], table: dict[str, tuple[float, float]]) -> float:
+    """Dot product of the weights with the text's L2-normalised sublinear TF-IDF vector."""
+    counts: dict[str, int] = {}
+    for feature in features:
+        if feature in table:
+            counts[feature] = counts.get(feature, 0) + 1
+    if not counts:
+        return 0.0
+    total = squares = 0.0
+    for feature, count in counts.items():
+        idf, weight = table[feature]
+        value = (1.0 + math.log(count)) * idf
+        squares += value * value
+        total += value * weight
+    return total / math.sqrt(squares)
 
 
 def _spread(occurrences: list[tuple[int, str]], table: dict[str, tuple[float, float]], share: list[float],
