@@ -240,7 +240,9 @@ def markdown(report: dict) -> str:
     lines += ["", f"Posts stored with their event in the outbox during the post run: "
                   f"{r['post_comment'].get('stored_with_event')}; post_comment_api_only is the same flood with "
                   f"the relays, consumers and workers stopped, so the API has both cores; its events "
-                  f"flow when they start again. The post target is judged on post_comment.", "",
+                  f"flow when they start again. The post target is judged on post_comment. The pipeline then "
+                  f"took {r.get('post_backlog_drained_s')} s to screen the floods' backlog before the scenarios "
+                  f"below ran.", "",
               f"Pipeline, POST to approved and visible: {json.dumps(r['pipeline_visible'])} "
               f"(target {TARGETS['pipeline_visible']}).", "",
               f"Screening: {json.dumps(r['screening'])} (target {TARGETS['screening']}).", "",

@@ -161,6 +161,25 @@ class BenchStack:
         with rt.db.read_session() as s:
             return s.scalar(select(func.count()).select_from(Outbox))
 
+    def wait_until_screened(self, article: str, timeout: float = 600) -> float:
+        """Wait until every comment on `article` has its screening verdict applied (a
+        post flood leaves a backlog that would otherwise share the cores with the next
+        scenario); returns the seconds waited."""
+        from sqlalchemy import func, select
+
+        from services.comments.models import Comment
+
+        rt = self.runtime("comments")
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            with rt.db.read_session() as s:
+                left = s.scalar(select(func.count()).select_from(Comment).where(
+                    Comment.article == article, Comment.screened.is_(False), Comment.moderator_decided.is_(False)))
+            if not left:
+                return round(time.monotonic() - start, 1)
+            time.sleep(1)
+        raise RuntimeError(f"comments on {article} still unscreened after {timeout} s")
+
     def describe(self) -> dict:
         return {"redis": self.redis_kind, "databases": self.db_kind, "server": f"gunicorn, {self.workers} workers",
                 "load_generator": "wrk 4.1 (2 threads)", "rate_limits": "off (RATELIMIT_ENABLED=false)"}
