@@ -9,6 +9,7 @@ one that grows with the wave.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import redis
 
@@ -57,3 +58,76 @@ class RedisRecentTexts:
             pipe.zremrangebyrank(key, 0, -self.max_per_band - 1)
             pipe.expire(key, self.window)
         pipe.execute()
+
+    def batch(self, bands: Iterable[str]) -> "RecentTextsBatch":
+        """A view for screening one batch: see `RecentTextsBatch`."""
+        return RecentTextsBatch(self, bands)
+
+
+class RecentTextsBatch:
+    """The store as one batch of screening sees it, in two round trips instead of two
+    per comment: every band the batch will look up is read at the start (the newest
+    `max_per_band` postings each, whatever their age; `matches` applies the window), the
+    batch's own postings are added to that copy as they are recorded, so a repeat inside
+    the batch is caught as it would be one comment at a time, and they are written to
+    Redis together by `flush`. Another worker's postings made during the batch are seen
+    by the next batch, not this one (as with any two workers screening at once)."""
+
+    def __init__(self, store: RedisRecentTexts, bands: Iterable[str]) -> None:
+        self._store = store
+        self._bands: dict[str, list[tuple[str, Posting]]] = {}  # band -> (member, posting), newest first
+        self._writes: list[tuple[Fingerprint, str, Posting]] = []
+        self._fetch(bands)
+
+    def _fetch(self, bands: Iterable[str]) -> None:
+        missing = list(dict.fromkeys(b for b in bands if b not in self._bands))
+        if not missing:
+            return
+        store = self._store
+        pipe = store.client.pipeline(transaction=False)
+        for band in missing:
+            pipe.zrevrangebyscore(store.prefix + band, "+inf", "-inf", start=0, num=store.max_per_band)
+        parsed: dict[bytes, Posting] = {}
+        for band, members in zip(missing, pipe.execute()):
+            entries = []
+            for raw in members:
+                posting = parsed.get(raw)
+                if posting is None:
+                    posting = parsed[raw] = Posting(**json.loads(raw))
+                entries.append((raw.decode() if isinstance(raw, bytes) else raw, posting))
+            self._bands[band] = entries
+
+    def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
+        self._fetch(fingerprint.bands)
+        unique = {member: posting for band in fingerprint.bands for member, posting in self._bands[band]
+                  if posting.at >= since}
+        return list(unique.values())
+
+    def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
+        self._fetch(fingerprint.bands)
+        member = json.dumps(posting.__dict__, separators=(",", ":"))
+        keep = self._store.max_per_band
+        for band in fingerprint.bands:
+            entries = [(member, posting)] + [e for e in self._bands[band] if e[0] != member]
+            entries.sort(key=lambda e: -e[1].at)
+            self._bands[band] = entries[:keep]
+        self._writes.append((fingerprint, member, posting))
+
+    def flush(self) -> None:
+        """Write the batch's postings, then trim each band touched once."""
+        if not self._writes:
+            return
+        store = self._store
+        pipe = store.client.pipeline(transaction=False)
+        newest: dict[str, float] = {}
+        for fingerprint, member, posting in self._writes:
+            for band in fingerprint.bands:
+                pipe.zadd(store.prefix + band, {member: posting.at})
+                newest[band] = max(newest.get(band, posting.at), posting.at)
+        for band, at in newest.items():
+            key = store.prefix + band
+            pipe.zremrangebyscore(key, "-inf", at - store.window)
+            pipe.zremrangebyrank(key, 0, -store.max_per_band - 1)
+            pipe.expire(key, store.window)
+        pipe.execute()
+        self._writes.clear()

@@ -25,7 +25,7 @@ from .checks.attacks import check_attacks, compile_attacks
 from .checks.format import check_format, is_empty
 from .checks.history import check_history
 from .checks.learned import check_learned
-from .checks.spam import check_duplicates, check_spam, compile_spam
+from .checks.spam import check_duplicates, check_spam, compile_spam, duplicate_bands
 from .checks.toxicity import check_toxicity
 from .checks.words import check_words, compile_words
 from .classifier import ProfanityCheckClassifier, ToxicityClassifier
@@ -75,15 +75,26 @@ class Screener:
             learned = self._learned.probabilities(texts)
         else:
             texts, learned = [""] * len(documents), [0.0] * len(documents)
-        return [self._judge(*item) for item in zip(documents, probabilities, texts, learned, strict=True)]
+        recent = self._recent
+        batch = getattr(recent, "batch", None)
+        if batch is not None and len(items) > 1:
+            # a shared store reads every band of the batch at once and writes once at the end
+            recent = batch(band for doc in documents if not is_empty(doc)
+                           for band in duplicate_bands(doc, self.policy.spam))
+        verdicts = [self._judge(*item, recent)
+                    for item in zip(documents, probabilities, texts, learned, strict=True)]
+        if recent is not self._recent:
+            recent.flush()
+        return verdicts
 
-    def _judge(self, doc: Document, probability: float, text: str, learned: float) -> Verdict:
+    def _judge(self, doc: Document, probability: float, text: str, learned: float,
+               recent: RecentTexts) -> Verdict:
         policy, submission = self.policy, doc.submission
         now = submission.submitted_at if submission.submitted_at is not None else self._clock()
         reasons = check_format(doc, policy.format)
         record = None
         if not is_empty(doc):
-            duplicates, posting, print_ = check_duplicates(doc, self._recent, policy.spam, now)
+            duplicates, posting, print_ = check_duplicates(doc, recent, policy.spam, now)
             record = (print_, posting) if posting is not None else None
             reasons += check_spam(doc, self._spam) + duplicates
             reasons += check_words(doc, self._words)
@@ -102,7 +113,7 @@ class Screener:
         reasons += check_history(doc, self._history, policy, now)
         verdict = decide(reasons, policy, submission.mode, probability, learned, self.version)
         if record is not None:
-            self._recent.record(*record)
+            recent.record(*record)
         if submission.author_key is not None:
             self._history.record_verdict(submission.author_key, verdict.decision, now)
         return verdict

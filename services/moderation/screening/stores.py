@@ -53,6 +53,10 @@ class RecentTexts(Protocol):
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None: ...
 
+    # A store may also offer `batch(bands)`, returning a view with the same two methods
+    # plus `flush()`, which the screener uses for a batch of several comments (see
+    # stores_redis.RecentTextsBatch); the in-memory store has no need of one.
+
 
 class InMemoryAuthorHistory:
     def __init__(self) -> None:

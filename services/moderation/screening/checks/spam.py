@@ -109,13 +109,24 @@ def _listed(host: str, domains: tuple[str, ...]) -> bool:
     return False
 
 
+def duplicate_bands(doc: Document, settings: SpamSettings) -> tuple[str, ...]:
+    """The band keys `check_duplicates` will look up for this document (none if it
+    will not look)."""
+    print_ = _fingerprint(doc, settings)
+    return print_.bands if print_ is not None else ()
+
+
+def _fingerprint(doc: Document, settings: SpamSettings) -> Fingerprint | None:
+    if doc.submission.author_key is None and doc.submission.article is None:
+        return None
+    return fingerprint(doc.folded, settings.duplicate_min_words)
+
+
 def check_duplicates(doc: Document, recent: RecentTexts, settings: SpamSettings,
                      now: float) -> tuple[list[Reason], Posting | None, Fingerprint | None]:
     """Compare with recent postings; returns the reasons and what to record."""
     submission = doc.submission
-    if submission.author_key is None and submission.article is None:
-        return [], None, None
-    print_ = fingerprint(doc.folded, settings.duplicate_min_words)
+    print_ = _fingerprint(doc, settings)
     if print_ is None:
         return [], None, None
     since = now - settings.duplicate_window_seconds
