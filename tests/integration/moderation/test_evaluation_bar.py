@@ -13,10 +13,10 @@ services/moderation/training/fresh2.jsonl was measured once as unseen text with
 2024.06-6 (8 of 100 uncivil approved); in 2024.06-7 its failures were read, rules were
 written from them and it became training data, so it is asserted like the others.
 
-The honest figure will come from tests/data/moderation/fresh3.jsonl, a new set written
-blind by someone else, never trained or tuned on, which the lead adds and measures
-once after the 2024.06-7 code and thresholds are frozen (see POLICY.md, "Evaluation
-figures"). Until then its tests are skipped; its guard is a placeholder. All sets are
+tests/data/moderation/fresh3.jsonl was written blind by someone else (never trained or
+tuned on) and measured once with the frozen 2024.06-7 code and thresholds: 6 of 100
+uncivil comments auto-approved (bar 5%), 5 of 100 civil held (bar 10%), none rejected
+(see POLICY.md, "Evaluation figures"). All sets are
 screened in pre-moderation mode, the strict one.
 """
 
@@ -107,18 +107,16 @@ def test_tuned_set_meets_the_issue_bar(name):
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-# fresh3.jsonl: not measured yet. The lead adds it after the 2024.06-7 code and thresholds
-# are frozen and measures it once; the guard below is a placeholder until then (set it to
-# the measured share of uncivil comments auto-approved plus a few points, and restate the
-# xfail with the measured figure, or remove the xfail if the bar is met).
-FRESH3_UNCIVIL_APPROVED_GUARD = 0.11
-needs_fresh3 = pytest.mark.skipif(not FRESH3.exists(), reason="fresh3.jsonl missing (the lead adds it)")
+# fresh3.jsonl, measured once with 2024.06-7 (pre-moderation): civil 100 -> approve 95,
+# hold 5, reject 0; uncivil 100 -> approve 6, hold 72, reject 22. The guard is that
+# figure plus three points, so a regression shows while the bar stays a strict xfail.
+FRESH3_UNCIVIL_APPROVED_GUARD = 0.09
+needs_fresh3 = pytest.mark.skipif(not FRESH3.exists(), reason="tests/data/moderation/fresh3.jsonl missing")
 
 
 @needs_fresh3
 def test_fresh3_unseen_set_does_not_regress():
-    """Never tuned or trained on, so this catches regressions; the guard is a
-    placeholder until the lead measures the set once."""
+    """Never tuned or trained on, so this catches regressions at the measured level."""
     counts, civil, uncivil = confusion("fresh3.jsonl")
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
@@ -126,8 +124,8 @@ def test_fresh3_unseen_set_does_not_regress():
 
 
 @needs_fresh3
-@pytest.mark.xfail(strict=True, reason="assumed gap until measured: fresh2.jsonl had 8% of unseen uncivil "
-                                       "comments auto-approved with 2024.06-6, bar 5% (see POLICY.md)")
+@pytest.mark.xfail(strict=True, reason="measured once with 2024.06-7: 6% of unseen uncivil comments "
+                                       "auto-approved, bar 5% (see POLICY.md)")
 def test_fresh3_unseen_set_meets_the_issue_bar():
     """The honest measurement: comments written by someone who never saw the rules
     or the training data."""
