@@ -203,9 +203,10 @@ def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, ve
     schema = CATALOGUE.get((type, version))
     if schema is None:
         raise InvalidEvent(f"unknown event {type} v{version}")
-    errors = schema.validate(schema.dump(data))
-    if errors:
-        raise InvalidEvent(f"invalid {type} payload: {errors}")
+    try:
+        loaded = schema.load(schema.dump(data))  # validated on the way out, as consumers will load it
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid {type} payload: {exc.messages}") from None
     return Event(
         id=str(ULID()),
         type=type,
@@ -213,7 +214,7 @@ def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, ve
         occurred_at=datetime.now(timezone.utc),
         producer=producer,
         key=str(key),
-        data=schema.load(schema.dump(data)),
+        data=loaded,
     )
 
 

@@ -75,22 +75,31 @@ class Screener:
             learned = self._learned.probabilities(texts)
         else:
             texts, learned = [""] * len(documents), [0.0] * len(documents)
-        recent = self._recent
-        batch = getattr(recent, "batch", None)
-        if batch is not None and len(items) > 1:
-            # a shared store reads every band of the batch at once and writes once at the end
-            recent = batch(band for doc in documents if not is_empty(doc)
-                           for band in duplicate_bands(doc, self.policy.spam))
-        verdicts = [self._judge(*item, recent)
+        recent, history = self._recent, self._history
+        if len(items) > 1:
+            # shared stores read what the whole batch needs at once and write once at the end
+            if hasattr(recent, "batch"):
+                recent = recent.batch(band for doc in documents if not is_empty(doc)
+                                      for band in duplicate_bands(doc, self.policy.spam))
+            if hasattr(history, "batch"):
+                history = history.batch(
+                    {item.author_key for item in items if item.author_key is not None},
+                    since=min(self._now(item) for item in items) - self.policy.history_window_seconds)
+        verdicts = [self._judge(*item, recent, history)
                     for item in zip(documents, probabilities, texts, learned, strict=True)]
         if recent is not self._recent:
             recent.flush()
+        if history is not self._history:
+            history.flush()
         return verdicts
 
+    def _now(self, submission: Submission) -> float:
+        return submission.submitted_at if submission.submitted_at is not None else self._clock()
+
     def _judge(self, doc: Document, probability: float, text: str, learned: float,
-               recent: RecentTexts) -> Verdict:
+               recent: RecentTexts, history: AuthorHistory) -> Verdict:
         policy, submission = self.policy, doc.submission
-        now = submission.submitted_at if submission.submitted_at is not None else self._clock()
+        now = self._now(submission)
         reasons = check_format(doc, policy.format)
         record = None
         if not is_empty(doc):
@@ -110,12 +119,12 @@ class Screener:
                                          policy.learned.explain_words)
         else:
             probability = learned = 0.0
-        reasons += check_history(doc, self._history, policy, now)
+        reasons += check_history(doc, history, policy, now)
         verdict = decide(reasons, policy, submission.mode, probability, learned, self.version)
         if record is not None:
             recent.record(*record)
         if submission.author_key is not None:
-            self._history.record_verdict(submission.author_key, verdict.decision, now)
+            history.record_verdict(submission.author_key, verdict.decision, now)
         return verdict
 
 

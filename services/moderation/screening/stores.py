@@ -55,7 +55,8 @@ class RecentTexts(Protocol):
 
     # A store may also offer `batch(bands)`, returning a view with the same two methods
     # plus `flush()`, which the screener uses for a batch of several comments (see
-    # stores_redis.RecentTextsBatch); the in-memory store has no need of one.
+    # stores_redis.RecentTextsBatch); the in-memory store has no need of one. An
+    # AuthorHistory may likewise offer `batch(author_keys, since)` (AuthorHistoryBatch).
 
 
 class InMemoryAuthorHistory:
