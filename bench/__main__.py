@@ -72,6 +72,7 @@ def main() -> None:
         # the floods leave thousands of comments to screen; let the pipeline finish them so the
         # scenarios below do not share the cores with that backlog
         r["post_backlog_drained_s"] = stack.wait_until_screened("bench-post")
+        r["worker_backlog"] = scenarios.worker_backlog(stack, comments=int(os.environ.get("BENCH_BACKLOG", "4000")))
         r["screening"] = scenarios.screening_throughput()
         r["screening_scaling"] = scenarios.screening_scaling()
         r["fanout_10k"] = scenarios.notify_fanout(stack, subscribers=int(os.environ.get("BENCH_FANOUT", "10000")))

@@ -15,6 +15,7 @@ TARGETS = {
     "post_comment": "≥ 600 posts/s, p99 < 50 ms",
     "pipeline_visible": "p50 < 150 ms, p99 < 1 s at 100 posts/s",
     "screening": "≥ 2,000 comments/s in batch, single < 20 ms",
+    "worker_backlog": "≥ 1,000 comments/s screened by the worker under a backlog",
     "fanout_10k": "10,000 subscribers in < 60 s, each exactly once",
     "reply_email": "p50 < 1 s from the reply's approval to the email in the SMTP sink",
 }
@@ -85,6 +86,60 @@ def screening_throughput() -> dict:
     from services.moderation.benchmark import run
 
     return run()
+
+
+def worker_backlog(stack, comments: int = 4000) -> dict:
+    """The moderation worker draining a backlog. With the worker stopped, ``comments``
+    realistic comments (the screening benchmark's texts, 800 authors) are posted and
+    published; the intake consumer queues one task and, by backpressure, leaves the rest in
+    the stream. Then the worker starts. Its rate is counted from its first verdict to its
+    last (model loading excluded) from the verdict rows in the moderation database, so it
+    includes the intake handing it batches; "applied" is how long after the last verdict
+    the comments service had applied them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from services.comments.models import Outbox
+    from services.moderation.benchmark import _comments
+    from services.moderation.models import VerdictRecord
+
+    article, run = "bench-backlog", uuid.uuid4().hex[:6]
+    texts = [c.text for c in _comments(comments, seed=11)]
+    db = stack.runtime("moderation").db
+
+    def verdicts() -> int:
+        with db.read_session() as s:
+            return s.scalar(select(func.count()).select_from(VerdictRecord).where(VerdictRecord.article == article))
+
+    def published() -> bool:  # every event out of the outbox: in the stream or the Celery queue
+        with stack.runtime("comments").db.read_session() as s:
+            return not s.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))
+
+    def post(n: int) -> None:
+        _request(stack.url("/api/comments"), {"article": article, "author_name": f"Reader {n % 800}",
+                                              "author_email": f"r{n % 800}-{run}@example.org", "body": texts[n]})
+
+    before = verdicts()
+    with stack.pipeline_stopped("worker", "moderation"):
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(post, range(comments)))
+        _wait_until(published, 120)
+    started, first = time.monotonic(), None
+    while time.monotonic() - started < 600:
+        done = verdicts() - before
+        if done and first is None:
+            first = (time.monotonic(), done)
+        if done >= comments:
+            break
+        time.sleep(0.05)
+    finished = time.monotonic()
+    applied_s = stack.wait_until_screened(article)
+    rate = (done - first[1]) / (finished - first[0]) if first and finished > first[0] else None
+    return {"comments": comments, "screened": done, "worker_per_s": round(rate) if rate else None,
+            "worker_start_s": round(first[0] - started, 1) if first else None,
+            "applied_within_s_after_last_verdict": applied_s,
+            "note": "one worker process (--concurrency=1); relays, consumers and the API share the 2 cores"}
 
 
 def screening_scaling(n: int = 4000) -> dict:
@@ -246,6 +301,8 @@ def markdown(report: dict) -> str:
               f"Pipeline, POST to approved and visible: {json.dumps(r['pipeline_visible'])} "
               f"(target {TARGETS['pipeline_visible']}).", "",
               f"Screening: {json.dumps(r['screening'])} (target {TARGETS['screening']}).", "",
+              f"Moderation worker under a backlog: {json.dumps(r.get('worker_backlog'))} "
+              f"(target {TARGETS['worker_backlog']}).", "",
               f"Reply approved to email in the SMTP sink: {json.dumps(r.get('reply_email'))} "
               f"(target {TARGETS['reply_email']}).", "",
               f"Notification fan-out: {json.dumps(r['fanout_10k'])} (target {TARGETS['fanout_10k']}).", "",

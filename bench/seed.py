@@ -15,7 +15,7 @@ from sqlalchemy import select
 def main() -> None:
     a_rt, c_rt = articles_app.bootstrap(), comments_app.bootstrap()
     with a_rt.db.session() as s:
-        for slug in ("bench-thread", "bench-post", "bench-pipe", "bench-fanout"):
+        for slug in ("bench-thread", "bench-post", "bench-pipe", "bench-fanout", "bench-backlog"):
             ah.publish(s, ah.create_article(s, {"title": slug, "slug": slug, "body": "<p>Benchmark.</p>"}))
     with a_rt.db.read_session() as s:
         events = [decode(r.payload) for r in s.scalars(select(ArticleOutbox).order_by(ArticleOutbox.id))]

@@ -115,15 +115,16 @@ class BenchStack:
     # -- helpers for scenarios ---------------------------------------------------------------
 
     @contextmanager
-    def pipeline_stopped(self):
-        """Stop the relays, consumers and workers gracefully for the block, then start them
-        again: the API alone on the cores, its events waiting in the outbox. (Freezing them
+    def pipeline_stopped(self, *words: str):
+        """Stop the relays, consumers and workers (only those whose command line holds all
+        of `words`, when given) gracefully for the block, then start them again: with all
+        stopped, the API alone on the cores, its events waiting in the outbox. (Freezing them
         with SIGSTOP instead could freeze one holding the SQLite write lock, and every post
         would wait for it.)"""
-        stopped = [(i, proc.args) for i, proc in enumerate(self.pipeline)]
-        for proc in self.pipeline:
-            proc.terminate()
-        for proc in self.pipeline:
+        stopped = [(i, proc.args) for i, proc in enumerate(self.pipeline) if all(w in proc.args for w in words)]
+        for i, _ in stopped:
+            self.pipeline[i].terminate()
+        for proc in (self.pipeline[i] for i, _ in stopped):
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:

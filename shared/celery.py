@@ -64,3 +64,9 @@ def attempts_exceeded(client: redis.Redis, namespace: str, task_id: str, limit: 
 
 def forget_attempts(client: redis.Redis, namespace: str, task_id: str) -> None:
     client.delete(f"{namespace}:task-attempts:{task_id}")
+
+
+def waiting_tasks(client: redis.Redis, namespace: str, queue: str) -> int:
+    """Tasks in ``queue`` that no worker has taken yet (with the Redis transport a queue is a
+    list under the app's key prefix; reserved tasks have left it for the unacked set)."""
+    return client.llen(f"{namespace}:celery:{queue}")

@@ -12,7 +12,12 @@ processes it runs. The rules:
   been idle for ``claim_idle_ms``;
 * an entry that cannot be decoded goes straight to the dead-letter stream; one whose handler
   keeps failing goes there after ``max_deliveries`` attempts, and is acknowledged so the
-  rest of the stream keeps flowing.
+  rest of the stream keeps flowing;
+* backpressure: a consumer that hands batches to workers may be given ``hold``; while it
+  answers True (the workers' queue already has work waiting) no new entries are read, so
+  they wait in the stream and the next read takes up to ``batch_size`` at once. Under a
+  backlog the workers get few big batches instead of many small ones; when they keep up
+  nothing waits.
 """
 from __future__ import annotations
 
@@ -52,7 +57,8 @@ class StreamConsumer:
     def __init__(self, client: redis.Redis, namespace: str, group: str, producers: Iterable[str],
                  handle_batch: BatchHandler, *, name: str | None = None, batch_size: int = 100,
                  block_ms: int = 1000, claim_idle_ms: int = 30_000, max_deliveries: int = 5,
-                 tick: Callable[[], object] | None = None):
+                 tick: Callable[[], object] | None = None, hold: Callable[[], bool] | None = None,
+                 hold_ms: int = 10):
         self.client = client
         self.namespace = namespace
         self.group = group
@@ -67,6 +73,8 @@ class StreamConsumer:
         self._last_claim = 0.0
         #: periodic work of the service (e.g. re-enqueueing due deliveries), run every step
         self.tick = tick
+        #: backpressure (see the module's docstring): checked before each read
+        self.hold, self.hold_ms = hold, hold_ms
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -90,6 +98,11 @@ class StreamConsumer:
         if (time.monotonic() - self._last_claim) * 1000 >= self.claim_idle_ms / 2:
             handled += self.reclaim()
             self._last_claim = time.monotonic()
+        if self.hold is not None and self.hold():
+            time.sleep(self.hold_ms / 1000)
+            if self.tick is not None:
+                self.tick()
+            return handled
         block = self.block_ms if block_ms is None else block_ms
         resp = self.client.xreadgroup(
             self.group, self.name, {s: ">" for s in self.streams}, count=self.batch_size, block=block or None

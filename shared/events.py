@@ -180,6 +180,9 @@ class Event:
     producer: str
     key: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: the payload as serialised when `new_event` validated it, so publishing does not
+    #: serialise it again (a decoded event has none and is serialised from `data`)
+    wire: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> str:
         schema = CATALOGUE[(self.type, self.version)]
@@ -191,7 +194,7 @@ class Event:
                 "occurred_at": self.occurred_at.isoformat(),
                 "producer": self.producer,
                 "key": self.key,
-                "data": schema.dump(self.data),
+                "data": self.wire if self.wire is not None else schema.dump(self.data),
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -203,8 +206,9 @@ def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, ve
     schema = CATALOGUE.get((type, version))
     if schema is None:
         raise InvalidEvent(f"unknown event {type} v{version}")
+    wire = schema.dump(data)
     try:
-        loaded = schema.load(schema.dump(data))  # validated on the way out, as consumers will load it
+        loaded = schema.load(wire)  # validated on the way out, as consumers will load it
     except ValidationError as exc:
         raise InvalidEvent(f"invalid {type} payload: {exc.messages}") from None
     return Event(
@@ -215,6 +219,7 @@ def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, ve
         producer=producer,
         key=str(key),
         data=loaded,
+        wire=wire,
     )
 
 

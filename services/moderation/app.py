@@ -13,7 +13,7 @@ from typing import Sequence
 from services.moderation import handlers, settings as settings_mod
 from services.moderation.models import Outbox, ProcessedEvent
 from services.moderation.stores_redis import RedisAuthorHistory, RedisRecentTexts
-from shared.celery import make_celery
+from shared.celery import make_celery, waiting_tasks
 from shared.consumer import inline_batch_handler
 from shared.events import Event
 from shared.runtime import Runtime
@@ -68,4 +68,7 @@ def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
         return failed
 
     kw.setdefault("batch_size", rt.extra["settings"].batch_size)
+    # backpressure: while a screening task waits for a worker, leave new comments in the
+    # stream; the next read hands the worker up to batch_size of them in one task
+    kw.setdefault("hold", lambda: waiting_tasks(rt.redis, rt.namespace, NAME) > 0)
     return rt.consumer(["articles", "comments"], handle, **kw)

@@ -88,14 +88,16 @@ def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
     with db.session() as s:
         done = set(s.scalars(select(ProcessedEvent.event_id).where(
             ProcessedEvent.consumer == CONSUMER, ProcessedEvent.event_id.in_([e.id for e in events]))))
+        screened = {(comment_id, revision) for comment_id, revision in s.execute(
+            select(VerdictRecord.comment_id, VerdictRecord.revision).where(
+                VerdictRecord.comment_id.in_({e.data["comment_id"] for e in events})))}
         todo, seen = [], set()
         for e in events:
             key = (e.data["comment_id"], e.data["revision"])
             if e.id in done or key in seen:
                 continue
             seen.add(key)
-            if s.scalar(select(VerdictRecord.id).where(VerdictRecord.comment_id == key[0],
-                                                       VerdictRecord.revision == key[1])) is None:
+            if key not in screened:
                 todo.append(e)
             else:
                 s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))

@@ -202,3 +202,22 @@ def test_a_consumer_survives_a_failing_step_and_keeps_consuming(redis_client, na
         stop.set()
         runner.join(5)
     assert handled == ["9"] and len(ticks) >= 2
+
+
+def test_a_held_consumer_leaves_entries_in_the_stream_and_then_takes_them_in_one_batch(redis_client, namespace):
+    """Backpressure: while `hold` says the workers have work waiting, nothing is read (and
+    nothing is lost: the entries wait in the stream); released, one read takes them all."""
+    batches, busy = [], [True]
+    c = StreamConsumer(redis_client, namespace, "g", ["comments"], lambda evs: batches.append(len(evs)) or set(),
+                       block_ms=0, hold=lambda: busy[0], hold_ms=1)
+    c.ensure_groups()
+    publisher = Publisher(redis_client, namespace)
+    for n in range(30):
+        publisher.publish(_approved_event(comment_id=n + 1))
+        c.run_once(block_ms=0)
+    assert batches == []
+    stream = stream_name(namespace, "comments")
+    assert redis_client.xlen(stream) == 30 and redis_client.xpending(stream, "g")["pending"] == 0  # none read
+    busy[0] = False
+    c.run_once(block_ms=0)
+    assert batches == [30]
