@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .checks.context import quoted_regions
+from .checks.context import merge_regions, quoted_regions, reported_regions
 from .policy import Policy
 from .text import fold, words_of
 from .verdicts import Submission
@@ -22,6 +22,10 @@ class Document:
     folded: str  # fold(text): same length, so offsets in it are offsets in the submission
     quoted: tuple[tuple[int, int], ...]  # regions quoting the article (see checks.context)
     words: frozenset[str]  # folded words, to skip patterns that cannot match
+    # passages in double quotation marks attributed to someone in the story (2024.06-8,
+    # see checks.context): not the commenter's own words, but unlike article quotes the
+    # attack check still sees them, softened
+    reported: tuple[tuple[int, int], ...] = ()
 
     @functools.cached_property
     def sentences(self) -> tuple[tuple[int, int, frozenset[str]], ...]:
@@ -45,12 +49,23 @@ class Document:
     def is_quoted(self, start: int, end: int) -> bool:
         return any(q_start <= start and end <= q_end for q_start, q_end in self.quoted)
 
+    def is_reported(self, start: int, end: int) -> bool:
+        return any(r_start <= start and end <= r_end for r_start, r_end in self.reported)
+
+    @functools.cached_property
+    def blanked(self) -> tuple[tuple[int, int], ...]:
+        """Article quotes and reported speech, merged: what the classifiers do not read."""
+        if not self.reported:
+            return self.quoted
+        return merge_regions(list(self.quoted) + list(self.reported), self.folded)
+
     def own_text(self) -> str:
-        """The commenter's own words: the text with article quotes blanked out."""
-        if not self.quoted:
+        """The commenter's own words: the text with article quotes and reported speech
+        blanked out."""
+        if not self.blanked:
             return self.text
         parts, last = [], 0
-        for start, end in self.quoted:
+        for start, end in self.blanked:
             parts.extend((self.text[last:start], " " * (end - start)))
             last = end
         parts.append(self.text[last:])
@@ -67,5 +82,7 @@ def prepare(submission: Submission, policy: Policy) -> Document:
         text=text,
         folded=folded,
         quoted=quoted_regions(folded, submission.article_body, policy.min_quote_words),
+        reported=reported_regions(folded, policy.reported_speakers, policy.reported_verbs,
+                                  policy.endorsing_words),
         words=frozenset(words_of(folded)),
     )

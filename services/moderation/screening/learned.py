@@ -11,7 +11,7 @@ labelled sets named in policy.toml (`[learned].training_data`), with a fixed
 `random_state`, and kept in memory (`load_model` caches it by the training data's
 hash and the settings). Training takes about a second; nothing is downloaded and no
 model file is shipped. The model sees what the classifier sees: the commenter's own
-words (article quotes blanked), folded (lower case, accents and look-alikes
+words (article quotes and reported speech blanked), folded (lower case, accents and look-alikes
 stripped, invisible characters dropped).
 
 Verdicts say which model produced them: the screener appends `model_id` (the first
@@ -45,14 +45,15 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 def model_text(doc: Document) -> str:
-    """What the model reads: the folded text with article quotes blanked. It has the
-    submission's length (so offsets in it are offsets in the submission); invisible
-    characters are still there as JOINER and are removed by the model itself."""
+    """What the model reads: the folded text with article quotes and reported speech
+    blanked (`Document.blanked`). It has the submission's length (so offsets in it are
+    offsets in the submission); invisible characters are still there as JOINER and are
+    removed by the model itself."""
     folded = doc.folded
-    if not doc.quoted:
+    if not doc.blanked:
         return folded
     parts, last = [], 0
-    for start, end in doc.quoted:
+    for start, end in doc.blanked:
         parts.extend((folded[last:start], " " * (end - start)))
         last = end
     parts.append(folded[last:])
@@ -295,7 +296,8 @@ def load_model(policy: Policy) -> LearnedModel:
     settings = policy.learned
     files, sha256 = _read_training_files(settings)
     key = (sha256, settings.training_data, settings.random_state, settings.c, settings.char_ngrams,
-           settings.char_min_df, policy.min_quote_words, policy.format.analyse_chars)
+           settings.char_min_df, policy.min_quote_words, policy.format.analyse_chars,
+           policy.reported_speakers, policy.reported_verbs, policy.endorsing_words)
     with _LOCK:
         model = _CACHE.get(key)
         if model is None:

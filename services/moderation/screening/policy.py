@@ -143,6 +143,11 @@ class Policy:
     history_rejections_to_hold: int
     history_score: float
     learned: LearnedSettings
+    # 2024.06-8: a passage in double quotation marks attributed to someone in the story
+    # ("the foreman's text message, \"...\"") is reported speech, not the commenter's words
+    reported_speakers: tuple[str, ...] = ()
+    reported_verbs: tuple[str, ...] = ()
+    endorsing_words: tuple[str, ...] = ()
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -185,6 +190,9 @@ def policy_from_dict(data: dict[str, Any], base_dir: Path = DEFAULT_POLICY_PATH.
         history_rejections_to_hold=int(history.number("rejections_to_hold")),
         history_score=history.number("score"),
         learned=_learned(root.table("learned"), base_dir),
+        reported_speakers=context.strings("reported_speakers", ()),
+        reported_verbs=context.strings("reported_verbs", ()),
+        endorsing_words=context.strings("endorsing_words", ()),
     )
 
 

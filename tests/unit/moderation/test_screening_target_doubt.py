@@ -97,6 +97,25 @@ ATTACK_RULES = {
     "stereotype-as-fact": (
         "Half of these 'survivors' are liars chasing compensation.",
         "Most of these survivors are owed years of wages, the court found."),
+    # 2024.06-8: stereotypes stated as observation, exclusion by age, sneers without an insult word
+    "group-worst-offenders": (
+        "Let's be honest, Albanians are the main smugglers on this route.",
+        "Black men are the biggest group among the victims the report counted."),
+    "group-tends-to-mistreat": (
+        "Hindus usually treat their servants like dirt, it's cultural.",
+        "Some employers treat their domestic help like property, the inspectors found."),
+    "group-too-dim-to": (
+        "Village people are just too backward to understand a payslip.",
+        "Rural workers are too isolated to report abuse, the union says."),
+    "age-group-barred": (
+        "Applicants over 60 should be refused visas outright.",
+        "Workers over 55 should be protected from the heaviest shifts, the union says."),
+    "dismissive-label": (
+        "The campaigners are just bored housewives looking for a cause.",
+        "The volunteers here are all retired women who give their weekends to this."),
+    "competence-sneer": (
+        "The columnist ought to be ashamed to call himself a reporter.",
+        "The reporter should be proud to call herself a journalist after this."),
 }
 
 SPAM_RULES = {
@@ -164,7 +183,8 @@ def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
     2024.06-6 (pre-moderation doubt 0.58): 3, those two (0.75 each) and "Stop calling
     them scroungers; ..." (0.60), none in post-moderation. 2024.06-7 (doubt 0.58, 35
     near-misses): 4, those three (0.74, 0.80, 0.62) and "The inbox of the ministry must be
-    full by now." (0.59), none in post-moderation."""
+    full by now." (0.59), none in post-moderation. 2024.06-8 (doubt 0.57, 40 near-misses): the
+    same 4 (0.63, 0.69, 0.78, 0.58), none of the six new ones, none in post-moderation."""
     near_misses = [civil for _, civil in ALL_RULES.values()]
     pre = [screen(screener, text) for text in near_misses]
     post = [screen(screener, text, ModerationMode.POST) for text in near_misses]
@@ -204,3 +224,31 @@ def test_a_grawlix_hides_letters(screener, text):
 
 def test_a_hashtag_is_not_a_grawlix(screener):
     assert screen(screener, "#slavery is still a crime, share this").decision is Decision.APPROVE
+
+
+# 2024.06-8: reported speech. A quotation attributed to someone in the story is what that
+# person said; the commenter's own words around it still count.
+@pytest.mark.parametrize("text", [
+    'The recruiter\'s reply was "lazy dogs like you get nothing", according to two of the men.',
+    'The guard told them "if you run, we will kill your families." Nobody ran for years.',
+    '"Filthy foreigners don\'t get holidays" is what the site manager said, on camera.',
+])
+def test_reported_speech_is_not_the_commenters_own(rules_screener, text):
+    assert screen(rules_screener, text).decision is Decision.APPROVE
+
+
+@pytest.mark.parametrize("text", [
+    "If you run, we will kill your families.",  # the same words as the commenter's own
+    'The guard was right: "if you run, we will kill your families."',  # endorsed
+    'As the site manager said, "filthy foreigners don\'t get holidays".',  # endorsed
+    'The foreman said "work or starve". Good, you lot are vermin anyway.',  # own words beside it
+])
+def test_reported_speech_needs_a_speaker_and_no_endorsement(rules_screener, text):
+    assert screen(rules_screener, text).decision is not Decision.APPROVE
+
+
+def test_describing_a_beating_is_not_wishing_one(rules_screener):
+    # "someone is beaten" describes abuse; "someone should beat ..." still wishes it
+    assert screen(rules_screener, "When someone is beaten for asking about wages, that is violence.").decision \
+        is Decision.APPROVE
+    assert screen(rules_screener, "Someone should beat that recruiter senseless.").decision is not Decision.APPROVE

@@ -17,7 +17,9 @@ Two softeners keep counter-speech from being rejected: a negator right before a
 match ("no one should be shot") multiplies its score by `negation_factor`; a
 distancing word shortly before it ("it is racist to say Poles are lazy") or an
 open quotation mark multiplies it by `mention_factor`. Matches lying entirely in a
-passage quoted from the article are ignored.
+passage quoted from the article are ignored; matches lying entirely in reported
+speech (a quotation attributed to someone in the story, checks.context) are
+multiplied by `mention_factor` once more.
 """
 
 from __future__ import annotations
@@ -117,6 +119,10 @@ def check_attacks(doc: Document, rules: AttackRules) -> list[Reason]:
             while lead < end - 1 and doc.folded[lead] in ".!? \n":
                 lead += 1
             score = pattern.setting.score * _softening(doc.folded, lead, rules)
+            if doc.reported and doc.is_reported(start, end):
+                # reported speech (checks.context): someone in the story said it, the
+                # commenter quotes it; softened once more than a plain quotation
+                score *= rules.mention_factor
             _, spans, best = found.get(pattern.setting.name, (pattern, [], 0.0))
             found[pattern.setting.name] = (pattern, spans + [(start, end)], max(best, score))
     return [

@@ -9,6 +9,18 @@ Findings that lie entirely inside a quoted region are ignored by the word and
 attack checks, and quoted regions are blanked before the classifier sees the text.
 A finding that reaches outside a quote still counts, so "North Korean workers are
 vermin" is caught even though "North Korean workers" is in the article.
+
+Reported speech (2024.06-8): a passage in double quotation marks attributed, in the
+words around it, to someone in the story ("the foreman's text message, \"work or
+starve\"", "\"...\" - a company director said that on record") is what that person
+said, not what the commenter says. It needs a speaker (`context.reported_speakers`:
+foreman, owner, director, recruiter, ...) next to a reporting word
+(`context.reported_verbs`: said, told, quote, message, ...) within the same sentence
+before or after the quotation, and no endorsing word there (`context.endorsing_words`:
+"the owner was right: \"...\"" is the commenter's view). Reported speech is blanked
+before the classifier and the learned model read the text; the attack check still
+sees it, with its findings softened twice (see checks.attacks), so a reported threat
+is not the commenter's threat, but a commenter's own words next to it still count.
 """
 
 from __future__ import annotations
@@ -46,6 +58,54 @@ def quoted_regions(folded: str, article_body: str | None, min_words: int) -> tup
         inner = _TOKEN.findall(quotation.group(1))
         if len(inner) >= min_words and all(word in vocabulary for word in inner):
             regions.append(quotation.span())
+    return _merge(regions, folded)
+
+
+_AROUND = 100  # characters looked at on each side of a quotation for its attribution
+_BOUNDARY = re.compile(r"[.!?\n]")
+
+
+@functools.lru_cache(maxsize=8)
+def _attribution(speakers: tuple[str, ...], verbs: tuple[str, ...],
+                 endorsing: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    def alternation(entries: tuple[str, ...]) -> str:
+        return "|".join(r"\s+".join(map(re.escape, fold(e).split())) for e in sorted(entries, key=len, reverse=True))
+
+    speaker = r"(?:%s)(?:'s|s'|s)?" % alternation(speakers)
+    verb = r"(?:%s)" % alternation(verbs)
+    attribution = re.compile(
+        r"\b(?:the|a|an|their|his|her|that|this|one|our)(?:\s+[\w-]+){0,2}?\s+%s(?:\s+[\w-]+){0,4}?\s+%s\b"
+        r"|\b%s(?:\s+[\w-]+){0,3}?\s+(?:the|a|an|their|his|her|that|this|one)(?:\s+[\w-]+){0,2}?\s+%s\b"
+        % (speaker, verb, verb, speaker))
+    return attribution, re.compile(r"\b(?:%s)\b" % alternation(endorsing) if endorsing else r"(?!)")
+
+
+def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, ...],
+                     endorsing: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Quotations attributed to someone in the story: see the module's docstring."""
+    if not speakers or not verbs or '"' not in folded:
+        return ()
+    attribution, endorsement = _attribution(speakers, verbs, endorsing)
+    regions = []
+    for quotation in _QUOTATION.finditer(folded):
+        start, end = quotation.span()
+        before = folded[max(0, start - _AROUND):start]
+        cut = None
+        for cut in _BOUNDARY.finditer(before):
+            pass
+        if cut is not None:
+            before = before[cut.end():]
+        after = folded[end:end + _AROUND]
+        stop = _BOUNDARY.search(after)
+        if stop is not None:
+            after = after[:stop.start()]
+        around = before + " ~ " + after
+        if attribution.search(around) and not endorsement.search(around):
+            regions.append((start, end))
+    return tuple(regions)
+
+
+def merge_regions(regions: list[tuple[int, int]], folded: str) -> tuple[tuple[int, int], ...]:
     return _merge(regions, folded)
 
 
