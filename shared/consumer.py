@@ -99,19 +99,21 @@ class StreamConsumer:
             handled += self.reclaim()
             self._last_claim = time.monotonic()
         if self.hold is not None and self.hold():
-            time.sleep(self.hold_ms / 1000)
-            if self.tick is not None:
-                self.tick()
-            return handled
-        block = self.block_ms if block_ms is None else block_ms
+            time.sleep(self.hold_ms / 1000)  # the entries wait in the stream
+        else:
+            handled += self._read_new(self.block_ms if block_ms is None else block_ms)
+        if self.tick is not None:
+            self.tick()
+        return handled
+
+    def _read_new(self, block: int) -> int:
+        handled = 0
         resp = self.client.xreadgroup(
             self.group, self.name, {s: ">" for s in self.streams}, count=self.batch_size, block=block or None
         )
         for stream, rows in resp or []:
             entries = [Entry(_s(stream), _s(eid), (fields or {}).get(b"event")) for eid, fields in rows]
             handled += self._process(entries)
-        if self.tick is not None:
-            self.tick()
         return handled
 
     def reclaim(self) -> int:

@@ -6,10 +6,11 @@ window on write; a band also keeps only its newest ``max_per_band`` postings (as
 in-memory store does), so a wave of copies costs each screening a bounded read instead of
 one that grows with the wave.
 
-A batch of screening reads every band it needs with one script call and writes its
-postings with another (`RecentTextsBatch`): a batch of 200 comments touches about 2,400
-band keys, and as single commands in a pipeline their replies cost the worker more time
-to parse than the screening itself.
+Bands are read and written by two server-side scripts, one call each however many bands:
+a batch of screening (`RecentTextsBatch`) reads every band it needs at once and writes its
+postings at once; a batch of 200 comments touches about 2,400 band keys, and as single
+commands in a pipeline their replies cost the worker more time to parse than the
+screening itself.
 """
 from __future__ import annotations
 
@@ -60,12 +61,15 @@ class RedisAuthorHistory:
     def record_verdict(self, author_key: str, decision: Decision, at: float) -> None:
         if decision is not Decision.REJECT or not author_key:
             return
-        key = self.prefix + author_key
         pipe = self.client.pipeline(transaction=False)
+        self._add_rejection(pipe, author_key, at)
+        pipe.execute()
+
+    def _add_rejection(self, pipe, author_key: str, at: float) -> None:
+        key = self.prefix + author_key
         pipe.zadd(key, {repr(at): at})  # same event, same time: a redelivery adds nothing
         pipe.zremrangebyscore(key, "-inf", at - WINDOW_SECONDS)
         pipe.expire(key, WINDOW_SECONDS)
-        pipe.execute()
 
     def batch(self, author_keys: Iterable[str], since: float) -> "AuthorHistoryBatch":
         """A view for screening one batch: see `AuthorHistoryBatch`."""
@@ -106,10 +110,7 @@ class AuthorHistoryBatch:
             return
         pipe = self._store.client.pipeline(transaction=False)
         for author_key, at in self._writes:
-            key = self._store.prefix + author_key
-            pipe.zadd(key, {repr(at): at})
-            pipe.zremrangebyscore(key, "-inf", at - WINDOW_SECONDS)
-            pipe.expire(key, WINDOW_SECONDS)
+            self._store._add_rejection(pipe, author_key, at)
         pipe.execute()
         self._writes.clear()
 
@@ -122,22 +123,26 @@ class RedisRecentTexts:
         self._write_bands = client.register_script(_WRITE_BANDS)
 
     def matches(self, fingerprint: Fingerprint, since: float) -> list[Posting]:
-        pipe = self.client.pipeline(transaction=False)
-        for band in fingerprint.bands:
-            pipe.zrevrangebyscore(self.prefix + band, "+inf", since, start=0, num=self.max_per_band)
-        unique = dict.fromkeys(raw for members in pipe.execute() for raw in members)  # once per posting
-        return [Posting(**json.loads(raw)) for raw in unique]
+        unique = dict.fromkeys(raw for members in self._read(fingerprint.bands) for raw in members)
+        postings = (Posting(**json.loads(raw)) for raw in unique)  # once per posting
+        return [p for p in postings if p.at >= since]
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
-        member = json.dumps(posting.__dict__, separators=(",", ":"))
-        pipe = self.client.pipeline(transaction=False)
-        for band in fingerprint.bands:
-            key = self.prefix + band
-            pipe.zadd(key, {member: posting.at})
-            pipe.zremrangebyscore(key, "-inf", posting.at - self.window)
-            pipe.zremrangebyrank(key, 0, -self.max_per_band - 1)
-            pipe.expire(key, self.window)
-        pipe.execute()
+        member = _member(posting)
+        self._write({band: [(member, posting.at)] for band in fingerprint.bands})
+
+    def _read(self, bands: Iterable[str]) -> list[list[bytes]]:
+        """The newest `max_per_band` postings of each band, newest first, whatever their age."""
+        return self._read_bands(keys=[self.prefix + band for band in bands], args=[self.max_per_band])
+
+    def _write(self, postings: dict[str, list[tuple[str, float]]]) -> None:
+        """Add (member, time) postings per band, then trim each band by age and by count."""
+        args: list = [self.window, self.max_per_band]
+        for added in postings.values():
+            args += [repr(max(at for _, at in added) - self.window), len(added)]
+            for member, at in added:
+                args += [repr(at), member]
+        self._write_bands(keys=[self.prefix + band for band in postings], args=args)
 
     def batch(self, bands: Iterable[str]) -> "RecentTextsBatch":
         """A view for screening one batch: see `RecentTextsBatch`."""
@@ -163,8 +168,7 @@ class RecentTextsBatch:
         missing = list(dict.fromkeys(b for b in bands if b not in self._bands))
         if not missing:
             return
-        store = self._store
-        replies = store._read_bands(keys=[store.prefix + band for band in missing], args=[store.max_per_band])
+        replies = self._store._read(missing)
         parsed: dict[bytes, Posting] = {}
         for band, members in zip(missing, replies):
             entries = []
@@ -183,7 +187,7 @@ class RecentTextsBatch:
 
     def record(self, fingerprint: Fingerprint, posting: Posting) -> None:
         self._fetch(fingerprint.bands)
-        member = json.dumps(posting.__dict__, separators=(",", ":"))
+        member = _member(posting)
         keep = self._store.max_per_band
         for band in fingerprint.bands:
             entries = [(member, posting)] + [e for e in self._bands[band] if e[0] != member]
@@ -195,15 +199,13 @@ class RecentTextsBatch:
         """Write the batch's postings, then trim each band touched once."""
         if not self._writes:
             return
-        store = self._store
         postings: dict[str, list[tuple[str, float]]] = {}
         for fingerprint, member, posting in self._writes:
             for band in fingerprint.bands:
                 postings.setdefault(band, []).append((member, posting.at))
-        args: list = [store.window, store.max_per_band]
-        for added in postings.values():
-            args += [repr(max(at for _, at in added) - store.window), len(added)]
-            for member, at in added:
-                args += [repr(at), member]
-        store._write_bands(keys=[store.prefix + band for band in postings], args=args)
+        self._store._write(postings)
         self._writes.clear()
+
+
+def _member(posting: Posting) -> str:
+    return json.dumps(posting.__dict__, separators=(",", ":"))

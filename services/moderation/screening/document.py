@@ -62,13 +62,18 @@ class Document:
     def own_text(self) -> str:
         """The commenter's own words: the text with article quotes and reported speech
         blanked out."""
+        return self.blank(self.text)
+
+    def blank(self, same_length: str) -> str:
+        """`same_length` (the text or its folded form) with the `blanked` regions turned
+        to spaces, so offsets in it are still offsets in the submission."""
         if not self.blanked:
-            return self.text
+            return same_length
         parts, last = [], 0
         for start, end in self.blanked:
-            parts.extend((self.text[last:start], " " * (end - start)))
+            parts.extend((same_length[last:start], " " * (end - start)))
             last = end
-        parts.append(self.text[last:])
+        parts.append(same_length[last:])
         return "".join(parts)
 
 

@@ -49,15 +49,7 @@ def model_text(doc: Document) -> str:
     blanked (`Document.blanked`). It has the submission's length (so offsets in it are
     offsets in the submission); invisible characters are still there as JOINER and are
     removed by the model itself."""
-    folded = doc.folded
-    if not doc.blanked:
-        return folded
-    parts, last = [], 0
-    for start, end in doc.blanked:
-        parts.extend((folded[last:start], " " * (end - start)))
-        last = end
-    parts.append(folded[last:])
-    return "".join(parts)
+    return doc.blank(doc.folded)
 
 
 @dataclass(frozen=True)
