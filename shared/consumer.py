@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared.bus import dead_letter, stream_name
@@ -231,25 +232,63 @@ def apply_once(db: Database, processed_model, consumer: str, event: Event, effec
         raise
 
 
-def inline_batch_handler(db: Database, processed_model, consumer: str,
-                         handlers: dict, deps) -> BatchHandler:
+def inline_batch_handler(db: Database, processed_model, consumer: str, handlers: dict, deps, *,
+                         prepare: Callable | None = None,
+                         after_commit: Callable[[], object] | None = None) -> BatchHandler:
     """A batch handler that applies each event's handlers in the consumer process.
 
     ``handlers`` maps EventType to a list of plain functions ``fn(session, event, deps)``;
     events of types the service does not handle are acknowledged without effect.
 
-    The whole batch is one transaction, each event in its own savepoint: an event whose
-    handler fails is rolled back alone and reported failed (so it is redelivered), the
-    others commit together. Under load that is one commit, one write lock and one cache
-    invalidation per batch instead of per event. If the commit itself fails, every event of
-    the batch is reported failed and redelivered (nothing of it was committed). A batch of
-    one goes through ``apply_once`` as before.
+    The whole batch is one transaction. It is first tried as a plain one: one query for the
+    events of the batch already applied, ``prepare(session, events, deps)`` (if given) to
+    load in one query what the handlers would otherwise look up one event at a time, each
+    event's handlers, one commit. If a handler fails, that transaction is rolled back and
+    the batch is applied again with each event in its own savepoint: the failing event is
+    rolled back alone and reported failed (so it is redelivered), the others commit
+    together. Either way a batch costs one commit, one write lock and one cache
+    invalidation, not one per event. If the commit itself fails, every event of the batch
+    is reported failed and redelivered (nothing of it was committed). A batch of one goes
+    through ``apply_once``. ``after_commit()`` runs after a commit that applied at least one
+    event (the comments service wakes its relay there, as the API does after a write).
     """
 
     def handle(events: Sequence[Event]) -> set[str]:
         todo = [ev for ev in events if handlers.get(ev.type)]
         if len(todo) <= 1:
-            return _one_by_one(todo)
+            failed = _one_by_one(todo)
+        else:
+            try:
+                _all_at_once(todo)
+                failed = set()
+            except Exception:
+                log.warning("%s: a batch of %d events failed as a whole; applying it event by event",
+                            consumer, len(todo), exc_info=True)
+                failed = _with_savepoints(todo)
+        if after_commit is not None and len(failed) < len(todo):
+            after_commit()
+        return failed
+
+    def _applied(s, todo: Sequence[Event]) -> set[str]:
+        m = processed_model
+        return set(s.scalars(select(m.event_id).where(m.consumer == consumer,
+                                                      m.event_id.in_([ev.id for ev in todo]))))
+
+    def _all_at_once(todo: Sequence[Event]) -> None:
+        with db.session() as s:
+            applied = _applied(s, todo)
+            fresh = [ev for ev in todo if ev.id not in applied]
+            if prepare is not None and fresh:
+                prepare(s, fresh, deps)
+            for ev in fresh:
+                if ev.id in applied:  # the same event twice in one batch
+                    continue
+                for fn in handlers[ev.type]:
+                    fn(s, ev, deps)
+                s.add(processed_model(event_id=ev.id, consumer=consumer))
+                applied.add(ev.id)
+
+    def _with_savepoints(todo: Sequence[Event]) -> set[str]:
         failed: set[str] = set()
         try:
             with db.session() as s:

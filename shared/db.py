@@ -87,8 +87,17 @@ class Database:
             yield s
 
     def on_commit(self, fn) -> None:
-        """Call ``fn(session)`` after each committed write transaction (cache invalidation)."""
-        event.listen(self._write, "after_commit", fn)
+        """Call ``fn(session)`` after each committed write transaction (cache invalidation).
+
+        Only the outer transaction counts: SQLAlchemy also reports the release of a savepoint
+        as a commit, and a cache invalidated then, before the outer commit, could be refilled
+        by a reader with what the database held before it."""
+
+        def after_commit(session) -> None:
+            if not session.in_nested_transaction():
+                fn(session)
+
+        event.listen(self._write, "after_commit", after_commit)
 
     def dispose(self) -> None:
         self.engine.dispose()

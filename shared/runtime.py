@@ -59,8 +59,13 @@ class Runtime:
             max_deliveries=kw.pop("max_deliveries", self.common.max_deliveries), **kw,
         )
 
-    def inline_consumer(self, producers: Iterable[str], processed_model, handlers: dict, deps, **kw) -> StreamConsumer:
-        return self.consumer(producers, inline_batch_handler(self.db, processed_model, self.name, handlers, deps), **kw)
+    def inline_consumer(self, producers: Iterable[str], processed_model, handlers: dict, deps, *,
+                        prepare: Callable | None = None, wakes_relay: bool = False, **kw) -> StreamConsumer:
+        """A consumer applying ``handlers`` in this process (see ``inline_batch_handler``);
+        ``wakes_relay`` for a service whose handlers write events to its outbox."""
+        handle = inline_batch_handler(self.db, processed_model, self.name, handlers, deps, prepare=prepare,
+                                      after_commit=self.wake_relay if wakes_relay else None)
+        return self.consumer(producers, handle, **kw)
 
 
 def run_all_until_signalled(targets: dict[str, Callable[[threading.Event], None]]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
@@ -58,6 +58,15 @@ def hash_edit_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_COUNTERS = {"synchronize_session": False, "autoflush": False}
+_COUNT_DESCENDANTS = (update(Comment).where(Comment.id.in_(bindparam("b_ids", expanding=True)))
+                      .values(approved_descendants=Comment.approved_descendants + bindparam("b_delta"))
+                      .execution_options(**_COUNTERS))
+_COUNT_APPROVED = (update(ArticleProjection).where(ArticleProjection.slug == bindparam("b_slug"))
+                   .values(approved_count=ArticleProjection.approved_count + bindparam("b_delta"),
+                           thread_version=ArticleProjection.thread_version + 1)
+                   .execution_options(**_COUNTERS))
+
 # -- status changes --------------------------------------------------------------------------
 
 
@@ -75,14 +84,16 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     c.updated_at = utcnow()
     if first_approval:
         c.ever_approved = True
+    # Counters move in SQL, so concurrent writers add up. The statements touch only counter
+    # columns that no one sets through the ORM, so they need neither the session's pending
+    # changes flushed first nor the loaded objects updated (nothing in one command reads a
+    # counter again): a batch of verdicts then flushes once, at its commit.
     if delta and c.ancestor_ids:
-        s.execute(update(Comment).where(Comment.id.in_(c.ancestor_ids))
-                  .values(approved_descendants=Comment.approved_descendants + delta))
-    s.execute(update(ArticleProjection).where(ArticleProjection.slug == c.article).values(
-        approved_count=ArticleProjection.approved_count + delta,
-        thread_version=ArticleProjection.thread_version + 1))
+        s.execute(_COUNT_DESCENDANTS, {"b_ids": c.ancestor_ids, "b_delta": delta})
+    s.execute(_COUNT_APPROVED, {"b_slug": c.article, "b_delta": delta})
     touched(s, c.article)
-    title = s.scalar(select(ArticleProjection.title).where(ArticleProjection.slug == c.article)) or ""
+    article = s.get(ArticleProjection, c.article)
+    title = (article.title if article is not None else "") or ""
     add_events(s, Outbox, [new_event(_STATUS_EVENTS[new], c.id, {
         "comment_id": c.id, "article": c.article, "article_title": title, "parent_id": c.parent_id,
         "ancestor_ids": c.ancestor_ids, "author_key": c.author_key, "author_name": c.author_name,
@@ -313,6 +324,19 @@ def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
         target = S.SPAM if d.get("category") == "spam" else S.REJECTED
         change_status(s, c, target, actor=actor, action="reject", reason=why)
     c.screened = True
+
+
+def prepare_batch(s: Session, events, deps: Deps) -> None:
+    """Load the comments a batch of verdicts is about in one query (the handlers then find
+    them in the session instead of querying one by one)."""
+    ids = [ev.data["comment_id"] for ev in events if ev.type == EventType.COMMENT_MODERATED]
+    if not ids:
+        return
+    comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+    slugs = {c.article for c in comments}
+    articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))).all()
+    # the session holds loaded objects weakly: keep them for the length of the transaction
+    s.info["prepared"] = (comments, articles)
 
 
 EVENT_HANDLERS = {

@@ -221,3 +221,41 @@ def test_a_held_consumer_leaves_entries_in_the_stream_and_then_takes_them_in_one
     busy[0] = False
     c.run_once(block_ms=0)
     assert batches == [30]
+
+
+def test_a_verdict_applied_by_the_consumer_wakes_the_relay_so_the_approval_leaves_at_once(stack):
+    """The approval the consumer writes to the outbox is published within moments, not at the
+    relay's next poll: replies reach the notify service (and their emails) that much sooner."""
+    import threading
+
+    from services.comments.models import Outbox
+    from shared.bus import relay_wake_key
+    from shared.events import decode
+
+    rt = stack.runtimes["comments"]
+    stack.publish_article()
+    cid = stack.post_comment().get_json()["id"]
+    stack.pump()
+    relay = rt.relay(Outbox)
+    relay.poll_interval = 30  # without a wake-up, the approval would wait this long
+    rt.redis.delete(relay_wake_key(rt.namespace, "comments"))
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)  # the relay is now blocked waiting for a wake-up
+        Publisher(rt.redis, rt.namespace).publish(new_event(EventType.COMMENT_MODERATED, cid, {
+            "comment_id": cid, "revision": 1, "verdict": "approve", "reasons": [], "scores": {},
+            "policy_version": "t"}, "moderation"))
+        stack.consumers["comments"].run_once(block_ms=0)
+        deadline = time.monotonic() + 5
+        approved = []
+        while not approved and time.monotonic() < deadline:
+            entries = rt.redis.xrange(stream_name(rt.namespace, "comments"))
+            approved = [e for _, f in entries if (e := decode(f[b"event"])).type == EventType.COMMENT_APPROVED]
+            time.sleep(0.05)
+        assert [e.data["comment_id"] for e in approved] == [cid]
+    finally:
+        stop.set()
+        rt.redis.lpush(relay_wake_key(rt.namespace, "comments"), 1)
+        thread.join(5)

@@ -67,3 +67,32 @@ def test_a_repeated_thread_read_is_served_from_the_cache_and_a_decision_invalida
     Publisher(stack.runtimes["comments"].redis, stack.runtimes["comments"].namespace).publish(verdict)
     stack.pump()  # applied by the consumer process, not the API
     assert {c["id"] for c in stack.thread()["items"]} == {first, second, third}
+
+
+def _verdicts(stack, ids):
+    from shared.bus import Publisher
+    from shared.events import EventType, new_event
+
+    rt = stack.runtimes["comments"]
+    publisher = Publisher(rt.redis, rt.namespace)
+    for cid in ids:
+        publisher.publish(new_event(EventType.COMMENT_MODERATED, cid, {
+            "comment_id": cid, "revision": 1, "verdict": "approve" if cid % 3 else "hold",
+            "category": None if cid % 3 else "prejudice", "reasons": [], "scores": {}, "policy_version": "t"},
+            "moderation"))
+
+
+def test_a_batch_of_verdicts_costs_the_same_few_queries_for_3_comments_and_for_30(stack):
+    engine = stack.runtimes["comments"].db.engine
+    consumer = stack.consumers["comments"]
+    stack.publish_article()
+    stack.pump()
+    counts = []
+    for n in (3, 30):
+        ids = [stack.post_comment(body=f"comment {i}").get_json()["id"] for i in range(n)]
+        _verdicts(stack, ids)
+        with count_queries(engine) as seen:
+            consumer.run_once(block_ms=0)  # one read, one batch
+        counts.append(len([q for q in seen if q.startswith("SELECT")]))
+        assert {c["id"] for c in stack.thread(limit=100)["items"]} >= {i for i in ids if i % 3}
+    assert counts[0] == counts[1] <= 4, counts
