@@ -49,3 +49,30 @@ def test_events_carry_no_email_address():
 
     for schema in CATALOGUE.values():
         assert not any("email" in name for name in schema.fields)
+
+
+def _verdict(spans):
+    return {"comment_id": 1, "revision": 1, "verdict": "hold", "category": "prejudice", "policy_version": "p",
+            "scores": {"attacks": 0.5}, "reasons": [{"check": "attacks", "category": "prejudice",
+                                                     "message": "m", "score": 0.5, "spans": spans}]}
+
+
+def test_a_verdict_s_spans_round_trip():
+    ev = new_event(EventType.COMMENT_MODERATED, 1, _verdict([{"start": 0, "end": 4, "text": "abcd"},
+                                                             {"start": 6, "end": 9}]), "moderation")
+    spans = decode(ev.to_json()).data["reasons"][0]["spans"]
+    assert spans == [{"start": 0, "end": 4, "text": "abcd"}, {"start": 6, "end": 9, "text": ""}]
+
+
+@pytest.mark.parametrize("span", [{"start": "0", "end": 4}, {"start": 0}, {"start": 0, "end": 4, "text": 5},
+                                  {"start": 0, "end": 4, "colour": "red"}, {"start": True, "end": 4}, [0, 4], None])
+def test_a_bad_span_is_refused_by_producer_and_consumer(span):
+    if isinstance(span, dict) and "colour" in span:  # a producer drops undeclared keys, as every schema's dump does
+        assert new_event(EventType.COMMENT_MODERATED, 1, _verdict([span]), "moderation").data["reasons"][0][
+            "spans"] == [{"start": 0, "end": 4, "text": ""}]
+    else:
+        with pytest.raises(InvalidEvent, match="spans"):
+            new_event(EventType.COMMENT_MODERATED, 1, _verdict([span]), "moderation")
+    good = new_event(EventType.COMMENT_MODERATED, 1, _verdict([]), "moderation").to_json()
+    with pytest.raises(InvalidEvent, match="spans"):
+        decode(good.replace('"spans":[]', '"spans":[' + __import__("json").dumps(span) + "]"))
