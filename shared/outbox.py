@@ -22,7 +22,7 @@ from typing import Callable
 import redis
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from shared.bus import Publisher, relay_wake_key
 from shared.db import Database, utcnow
@@ -34,6 +34,15 @@ log = logging.getLogger(__name__)
 def add_events(session, outbox_model, events: list[Event]) -> None:
     for ev in events:
         session.add(outbox_model(event_id=ev.id, event_type=str(ev.type), payload=ev.to_json()))
+
+
+def insert_events(session, outbox_model, events: list[Event]) -> None:
+    """Write a batch's events as one multi-row insert, now and in list order (``add_events``
+    leaves them to the next flush): for a batch writer whose transaction writes its events
+    only through this call, so their outbox order is still the order it chose."""
+    if events:
+        session.execute(insert(outbox_model), [{"event_id": ev.id, "event_type": str(ev.type),
+                                                "payload": ev.to_json()} for ev in events])
 
 
 def wake_relay(client: redis.Redis | None, namespace: str, producer: str) -> None:

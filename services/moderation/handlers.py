@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.moderation.models import ArticleText, Outbox, ProcessedEvent, VerdictRecord
@@ -20,7 +20,7 @@ from services.moderation.screening import (AuthorHistory, Category, Decision, Mo
                                            Submission, Verdict)
 from shared.db import Database
 from shared.events import Event, EventType, new_event
-from shared.outbox import add_events
+from shared.outbox import insert_events
 from shared.text import html_to_text
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
         texts = dict(s.execute(select(ArticleText.slug, ArticleText.text).where(
             ArticleText.slug.in_({e.data["article"] for e in todo}))).all()) if todo else {}
         verdicts = deps.screener().screen_batch([_submission(e, texts) for e in todo])
-        for e, v in zip(todo, verdicts):
-            _record(s, e, v)
+        if todo:
+            _record(s, todo, verdicts)
     return len(todo)
 
 
@@ -118,16 +118,23 @@ def _submission(e: Event, article_texts: dict[str, str]) -> Submission:
     )
 
 
-def _record(s: Session, e: Event, v: Verdict) -> None:
-    d, doc = e.data, v.to_dict()
-    category = _category(v)
-    out = new_event(EventType.COMMENT_MODERATED, d["comment_id"], {
-        "comment_id": d["comment_id"], "revision": d["revision"], "verdict": doc["decision"],
-        "category": category, "reasons": doc["reasons"], "scores": doc["scores"],
-        "policy_version": v.policy_version}, PRODUCER)
-    s.add(VerdictRecord(comment_id=d["comment_id"], revision=d["revision"], article=d["article"],
-                        author_key=d["author_key"], decision=doc["decision"], category=category,
-                        reasons=doc["reasons"], scores=doc["scores"], policy_version=v.policy_version,
-                        event_id=out.id))
-    s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
-    add_events(s, Outbox, [out])
+def _record(s: Session, events: Sequence[Event], verdicts: Sequence[Verdict]) -> None:
+    """Each verdict, its ``comment.moderated`` event and the processed mark of the event it
+    answers, written as three multi-row inserts (the batch's outbox rows in screening order)."""
+    records, outbox, processed = [], [], []
+    for e, v in zip(events, verdicts):
+        d, doc = e.data, v.to_dict()
+        category = _category(v)
+        out = new_event(EventType.COMMENT_MODERATED, d["comment_id"], {
+            "comment_id": d["comment_id"], "revision": d["revision"], "verdict": doc["decision"],
+            "category": category, "reasons": doc["reasons"], "scores": doc["scores"],
+            "policy_version": v.policy_version}, PRODUCER)
+        records.append({"comment_id": d["comment_id"], "revision": d["revision"], "article": d["article"],
+                        "author_key": d["author_key"], "decision": doc["decision"], "category": category,
+                        "reasons": doc["reasons"], "scores": doc["scores"], "policy_version": v.policy_version,
+                        "event_id": out.id})
+        outbox.append(out)
+        processed.append({"event_id": e.id, "consumer": CONSUMER})
+    s.execute(insert(VerdictRecord), records)
+    s.execute(insert(ProcessedEvent), processed)
+    insert_events(s, Outbox, outbox)
