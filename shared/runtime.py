@@ -60,11 +60,12 @@ class Runtime:
         )
 
     def inline_consumer(self, producers: Iterable[str], processed_model, handlers: dict, deps, *,
-                        prepare: Callable | None = None, wakes_relay: bool = False, **kw) -> StreamConsumer:
-        """A consumer applying ``handlers`` in this process (see ``inline_batch_handler``);
-        ``wakes_relay`` for a service whose handlers write events to its outbox."""
+                        prepare: Callable | None = None, after_commit: Callable[[], object] | None = None,
+                        **kw) -> StreamConsumer:
+        """A consumer applying ``handlers`` in this process (see ``inline_batch_handler`` for
+        ``prepare`` and ``after_commit``)."""
         handle = inline_batch_handler(self.db, processed_model, self.name, handlers, deps, prepare=prepare,
-                                      after_commit=self.wake_relay if wakes_relay else None)
+                                      after_commit=after_commit)
         return self.consumer(producers, handle, **kw)
 
 

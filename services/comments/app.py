@@ -56,4 +56,5 @@ def create_consumer(runtime: Runtime | None = None, **kw):
     """Reads article events (the local projection) and screening verdicts."""
     rt = runtime or bootstrap()
     return rt.inline_consumer(["articles", "moderation"], ProcessedEvent, handlers.EVENT_HANDLERS,
-                              rt.extra["deps"], prepare=handlers.prepare_batch, wakes_relay=True, **kw)
+                              rt.extra["deps"], prepare=handlers.prepare_batch,
+                              after_commit=rt.wake_relay, **kw)  # its approvals leave at once

@@ -75,18 +75,21 @@ def worker_sender() -> delivery.Sender:
     return create_sender(bootstrap())
 
 
-def dispatcher(rt: Runtime, celery, every: float = 0.5):
-    """Periodic work between stream reads: hand due deliveries and digests to the workers."""
+def dispatcher(rt: Runtime, celery, every: float = 0.5, soonest: float = 0.05):
+    """Periodic work between stream reads: hand due deliveries and digests to the workers,
+    every ``every`` seconds, or ``soonest`` after the last time once ``tick.hurry()`` was
+    called (the consumer calls it after committing a batch, which may have made deliveries,
+    so a reply's email does not wait for the next period)."""
     s = rt.extra["settings"]
     deps = rt.extra["deps"]
     lease = timedelta(seconds=s.send_lease_seconds)
     requeue_after = timedelta(seconds=s.visibility_timeout + 60)
-    last = [0.0]
+    last, hurried = [0.0], [False]
 
     def tick() -> None:
-        if time.monotonic() - last[0] < every:
+        if time.monotonic() - last[0] < (soonest if hurried[0] else every):
             return
-        last[0] = time.monotonic()
+        last[0], hurried[0] = time.monotonic(), False
         delivery.release_stale_claims(rt.db, deps, lease)
         ids = delivery.due_deliveries(rt.db, deps, requeue_after)
         for i in range(0, len(ids), s.send_batch):
@@ -94,6 +97,7 @@ def dispatcher(rt: Runtime, celery, every: float = 0.5):
         for address_id in delivery.due_digests(rt.db, deps):
             celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
 
+    tick.hurry = lambda: hurried.__setitem__(0, True)
     return tick
 
 
@@ -101,6 +105,6 @@ def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
     """Reads article events (titles) and approvals (fan-out), and dispatches due mail."""
     rt = runtime or bootstrap()
     celery = celery or create_celery(rt)
-    kw.setdefault("tick", dispatcher(rt, celery))
+    tick = kw.setdefault("tick", dispatcher(rt, celery))
     return rt.inline_consumer(["articles", "comments"], ProcessedEvent, handlers.EVENT_HANDLERS,
-                              rt.extra["deps"], **kw)
+                              rt.extra["deps"], after_commit=getattr(tick, "hurry", None), **kw)

@@ -100,3 +100,41 @@ def test_subscribe_answers_identically_for_new_pending_and_confirmed_addresses(n
                 s.query(Subscription).update({"status": "confirmed"})
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 202
+
+
+def test_a_batch_that_makes_deliveries_hands_them_to_the_workers_at_once(notify_stack):
+    """The dispatcher's period is no floor on a reply's email: the consumer hurries it after
+    committing a batch. Here the period is an hour, so only the hurry can dispatch the email."""
+    from services.notify.app import create_consumer, dispatcher
+    from services.notify.models import Address, Subscription
+    from services.notify.tasks import SEND_DELIVERIES
+    from shared.db import utcnow
+
+    class Recorder:
+        def __init__(self):
+            self.sent = []
+
+        def send_task(self, name, args, queue):
+            self.sent.append((name, args))
+
+    stack, celery = notify_stack, Recorder()
+    rt = stack.runtimes["notify"]
+    tick = dispatcher(rt, celery, every=3600)
+    stack.consumers["notify"] = create_consumer(rt, celery=celery, tick=tick, block_ms=0)
+    stack.publish_article(ARTICLE)
+    parent = _approved_comment(stack, "Who audits the agencies?", "alice@example.org", name="Alice")
+    stack.pump()  # the first tick has run; the next one is an hour away
+    with rt.db.session() as s:
+        address = Address(email="alice@example.org", email_key="k-alice", confirmed_at=utcnow())
+        s.add(address)
+        s.flush()
+        s.add(Subscription(address_id=address.id, kind="replies", article=ARTICLE, comment_id=parent,
+                           status="confirmed"))
+    celery.sent.clear()
+    _approved_comment(stack, "The inspectorate, in theory.", "bob@example.org", parent_id=parent, name="Bob")
+    stack.pump()
+    deadline = time.monotonic() + 2  # the hurried tick comes at most `soonest` (50 ms) after the last one
+    while not celery.sent and time.monotonic() < deadline:
+        stack.consumers["notify"].run_once(block_ms=0)
+        time.sleep(0.01)
+    assert [name for name, _ in celery.sent] == [SEND_DELIVERIES]
