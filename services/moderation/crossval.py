@@ -19,7 +19,8 @@ are also given per training set: fresh.jsonl was never tuned on by the rules (it
 was written blind and measured once before it became training data), so its
 uncivil column is the least optimistic one. fresh2.jsonl was also written blind and
 measured once, but the 2024.06-7 rules were written from its misses, so its uncivil
-column is a tuning figure like eval's; so is fresh3.jsonl's since 2024.06-8.
+column is a tuning figure like eval's; so is fresh3.jsonl's since 2024.06-8, and fresh4.jsonl's
+since 2024.06-9.
 """
 
 from __future__ import annotations

@@ -17,11 +17,14 @@ services/moderation/training/fresh3.jsonl was measured once as unseen text with
 2024.06-7 (6 of 100 uncivil approved); in 2024.06-8 its failures were read and it became
 training data, so it is asserted like the others.
 
-tests/data/moderation/fresh4.jsonl was written blind by someone else (never trained or
-tuned on) and measured once with the frozen 2024.06-8 code and thresholds: 11 of 100
-uncivil comments auto-approved (bar 5%), no civil comment held or rejected (see
-POLICY.md, "Evaluation figures"). All sets are
-screened in pre-moderation mode, the strict one.
+services/moderation/training/fresh4.jsonl was measured once as unseen text with
+2024.06-8 (11 of 100 uncivil approved); in 2024.06-9 its failures were read and it became
+training data, so it is asserted like the others.
+
+tests/data/moderation/fresh5.jsonl is the current blind set: written by someone else, never
+trained or tuned on, and measured once with the frozen 2024.06-9 code and thresholds (9 of
+100 uncivil approved, one civil comment rejected; see POLICY.md, "Evaluation figures").
+All sets are screened in pre-moderation mode, the strict one.
 """
 
 import json
@@ -33,13 +36,13 @@ from pathlib import Path
 import pytest
 
 TRAINING = Path(__file__).resolve().parents[3] / "services" / "moderation" / "training"
-UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh4.jsonl: never trained on
-FRESH4 = UNSEEN / "fresh4.jsonl"
+UNSEEN = Path(__file__).resolve().parents[2] / "data" / "moderation"  # fresh5.jsonl: never trained on
+FRESH5 = UNSEEN / "fresh5.jsonl"
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def confusion(name: str) -> tuple[Counter, int, int]:
-    path = (UNSEEN if name == "fresh4.jsonl" else TRAINING) / name
+    path = (UNSEEN if name == "fresh5.jsonl" else TRAINING) / name
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     result = subprocess.run(
         [sys.executable, "-m", "services.moderation.cli", "--mode", "pre"],
@@ -97,46 +100,54 @@ def test_blind_set_is_balanced_and_covers_every_category():
 # reject 0; uncivil 100 -> approve 8, hold 69, reject 23.
 # fresh3.jsonl, 2024.06-7, measured once as unseen text: civil 100 -> approve 95, hold 5,
 # reject 0; uncivil 100 -> approve 6, hold 72, reject 22.
-# Policies 2024.06-6 and 2024.06-7 (all are training data): see POLICY.md, "Evaluation figures".
-TUNED_SETS = ["holdout.jsonl", "blind.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl"]
+# fresh4.jsonl, 2024.06-8, measured once as unseen text: civil 100 -> approve 100, hold 0,
+# reject 0; uncivil 100 -> approve 11, hold 69, reject 20.
+# Policies 2024.06-6 to 2024.06-9 (all are training data): see POLICY.md, "Evaluation figures".
+# short.jsonl (2024.06-9): short comments written for the training data, never unseen.
+TUNED_SETS = ["holdout.jsonl", "blind.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl",
+              "short.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)
 def test_tuned_set_meets_the_issue_bar(name):
     """Tuned on since 2024.06-4 (fresh: measured once with 2024.06-5; fresh2: measured
     once with 2024.06-6, tuned on in 2024.06-7; fresh3: measured once with 2024.06-7,
-    tuned on in 2024.06-8) and training data of the learned check since 2024.06-5
-    (fresh: since 2024.06-6; fresh2: since 2024.06-7; fresh3: since 2024.06-8), so a regression
-    guard, not a measure of unseen text."""
+    tuned on in 2024.06-8; fresh4: measured once with 2024.06-8, tuned on in 2024.06-9) and
+    training data of the learned check since 2024.06-5 (fresh: since 2024.06-6; fresh2: since
+    2024.06-7; fresh3: since 2024.06-8; fresh4: since 2024.06-9), so a regression guard, not a
+    measure of unseen text."""
     counts, civil, uncivil = confusion(name)
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
 
 
-# fresh4.jsonl, measured once with 2024.06-8 (pre-moderation): civil 100 -> approve 100,
-# hold 0, reject 0; uncivil 100 -> approve 11, hold 69, reject 20. The guard is that
-# figure plus three points, so a regression shows while the bar stays a strict xfail.
-FRESH4_UNCIVIL_APPROVED_GUARD = 0.14
-needs_fresh4 = pytest.mark.skipif(not FRESH4.exists(), reason="tests/data/moderation/fresh4.jsonl missing")
+# fresh5.jsonl, measured once with 2024.06-9 (pre-moderation): civil 100 -> approve 93, hold 6,
+# reject 1 (a quotation holding a blocked word, with no article text to match it against);
+# uncivil 100 -> approve 9, hold 72, reject 19. The guard is that level plus three points of
+# uncivil approved; the bar stays a strict xfail.
+FRESH5_UNCIVIL_APPROVED_GUARD = 0.12
+FRESH5_CIVIL_REJECTED_GUARD = 1
+needs_fresh5 = pytest.mark.skipif(not FRESH5.exists(), reason="tests/data/moderation/fresh5.jsonl missing")
 
 
-@needs_fresh4
-def test_fresh4_unseen_set_does_not_regress():
+@needs_fresh5
+def test_fresh5_unseen_set_does_not_regress():
     """Never tuned or trained on, so this catches regressions at the measured level."""
-    counts, civil, uncivil = confusion("fresh4.jsonl")
-    assert counts["civil", "reject"] == 0
+    counts, civil, uncivil = confusion("fresh5.jsonl")
+    assert counts["civil", "reject"] <= FRESH5_CIVIL_REJECTED_GUARD
     assert counts["civil", "hold"] <= 0.10 * civil
-    assert counts["uncivil", "approve"] <= FRESH4_UNCIVIL_APPROVED_GUARD * uncivil
+    assert counts["uncivil", "approve"] <= FRESH5_UNCIVIL_APPROVED_GUARD * uncivil
 
 
-@needs_fresh4
-@pytest.mark.xfail(strict=True, reason="measured once with 2024.06-8: 11% of unseen uncivil comments "
-                                       "auto-approved, bar 5% (see POLICY.md)")
-def test_fresh4_unseen_set_meets_the_issue_bar():
+@needs_fresh5
+@pytest.mark.xfail(strict=True, reason="measured once with 2024.06-9: 9% of unseen uncivil comments "
+                                       "auto-approved (bar 5%) and one civil quotation rejected (bar 0), "
+                                       "see POLICY.md")
+def test_fresh5_unseen_set_meets_the_issue_bar():
     """The honest measurement: comments written by someone who never saw the rules
     or the training data."""
-    counts, civil, uncivil = confusion("fresh4.jsonl")
+    counts, civil, uncivil = confusion("fresh5.jsonl")
     assert counts["uncivil", "approve"] <= 0.05 * uncivil
     assert counts["civil", "reject"] == 0
     assert counts["civil", "hold"] <= 0.10 * civil
