@@ -75,25 +75,31 @@ def worker_sender() -> delivery.Sender:
     return create_sender(bootstrap())
 
 
-def dispatcher(rt: Runtime, celery, every: float = 0.5, soonest: float = 0.05):
-    """Periodic work between stream reads: hand due deliveries and digests to the workers,
-    every ``every`` seconds, or ``soonest`` after the last time once ``tick.hurry()`` was
-    called (the consumer calls it after committing a batch, which may have made deliveries,
-    so a reply's email does not wait for the next period)."""
+def dispatcher(rt: Runtime, celery, every: float = 0.5):
+    """Periodic work between stream reads: every ``every`` seconds, release stale claims and
+    hand due deliveries and digests to the workers. ``tick.hurry()`` (called by the consumer
+    after committing a batch, which may have made deliveries) makes the next tick hand due
+    deliveries over at once, so a reply's email does not wait for the period."""
     s = rt.extra["settings"]
     deps = rt.extra["deps"]
     lease = timedelta(seconds=s.send_lease_seconds)
     requeue_after = timedelta(seconds=s.visibility_timeout + 60)
     last, hurried = [0.0], [False]
 
-    def tick() -> None:
-        if time.monotonic() - last[0] < (soonest if hurried[0] else every):
-            return
-        last[0], hurried[0] = time.monotonic(), False
-        delivery.release_stale_claims(rt.db, deps, lease)
+    def dispatch_due() -> None:
         ids = delivery.due_deliveries(rt.db, deps, requeue_after)
         for i in range(0, len(ids), s.send_batch):
             celery.send_task(SEND_DELIVERIES, args=[ids[i:i + s.send_batch]], queue=NAME)
+
+    def tick() -> None:
+        if hurried[0]:
+            hurried[0] = False
+            dispatch_due()
+        if time.monotonic() - last[0] < every:
+            return
+        last[0] = time.monotonic()
+        delivery.release_stale_claims(rt.db, deps, lease)
+        dispatch_due()
         for address_id in delivery.due_digests(rt.db, deps):
             celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
 
