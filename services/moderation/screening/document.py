@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .checks.context import merge_regions, quoted_regions, reported_regions
+from .checks.context import merge_regions, quotation_regions, quoted_regions, reported_regions
 from .policy import Policy
 from .text import fold, words_of
 from .verdicts import Submission
@@ -51,6 +51,14 @@ class Document:
 
     def is_reported(self, start: int, end: int) -> bool:
         return any(r_start <= start and end <= r_end for r_start, r_end in self.reported)
+
+    @functools.cached_property
+    def quotations(self) -> tuple[tuple[int, int], ...]:
+        return quotation_regions(self.folded)
+
+    def in_quotation(self, start: int, end: int) -> bool:
+        """Inside a passage in double quotation marks (someone's words, quoted)."""
+        return any(q_start <= start and end <= q_end for q_start, q_end in self.quotations)
 
     @functools.cached_property
     def blanked(self) -> tuple[tuple[int, int], ...]:

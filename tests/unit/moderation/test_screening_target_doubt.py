@@ -253,6 +253,14 @@ def test_a_quote_in_single_quotation_marks_is_a_mention(screener):
     assert screen(screener, "Go back where you came from.").decision is Decision.REJECT
 
 
+def test_a_blocked_word_in_a_quoted_passage_is_held_not_rejected(screener):
+    # 2024.06-9, after fresh5.jsonl's one civil rejection: a reader quoting what a foreman
+    # shouted; outside quotation marks the same words are still rejected
+    quoted = 'The foreman used to yell "move it, you f***ing idiots" at them, the court heard.'
+    assert screen(screener, quoted).decision is Decision.HOLD
+    assert screen(screener, "Move it, you f***ing idiots.").decision is Decision.REJECT
+
+
 def test_a_pattern_anchored_on_a_full_stop_is_softened_by_its_own_sentence(screener):
     # "Calling" in the previous sentence is not a distancing word for this one
     verdict = screen(screener, "Calling them workers is generous. Vermin, the lot of them.", ModerationMode.POST)

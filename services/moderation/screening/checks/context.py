@@ -105,6 +105,11 @@ def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, .
     return tuple(regions)
 
 
+def quotation_regions(folded: str) -> tuple[tuple[int, int], ...]:
+    """Every passage in double quotation marks, attributed to someone or not."""
+    return tuple(m.span() for m in _QUOTATION.finditer(folded)) if '"' in folded else ()
+
+
 def merge_regions(regions: list[tuple[int, int]], folded: str) -> tuple[tuple[int, int], ...]:
     return _merge(regions, folded)
 

@@ -238,7 +238,10 @@ def _reasons(doc: Document, index: WordIndex, hits) -> list[Reason]:
             continue
         score = index.suspect_score
         if term.blocked:
-            mentioned = start > 0 and doc.folded[start - 1] in "\"'" and doc.folded[end:end + 1] in ("\"", "'")
+            # a word in quotation marks, alone or in a quoted passage, is someone's word
+            # quoted: held for a moderator (who judges whether it is endorsed), never rejected
+            mentioned = (start > 0 and doc.folded[start - 1] in "\"'" and doc.folded[end:end + 1] in ("\"", "'")
+                         or doc.in_quotation(start, end))
             score = index.mention_score if mentioned else 1.0
         grouped.setdefault((term.blocked, term.category), []).append((start, end, score))
     reasons = []
