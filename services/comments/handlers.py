@@ -62,6 +62,9 @@ _COUNTERS = {"synchronize_session": False, "autoflush": False}
 _COUNT_DESCENDANTS = (update(Comment).where(Comment.id.in_(bindparam("b_ids", expanding=True)))
                       .values(approved_descendants=Comment.approved_descendants + bindparam("b_delta"))
                       .execution_options(**_COUNTERS))
+_CLAIM_FOR_VERDICT = (update(Comment).where(Comment.id == bindparam("b_id"), Comment.revision == bindparam("b_revision"),
+                                             Comment.moderator_decided.is_(False), Comment.screened.is_(False))
+                      .values(screened=True).execution_options(**_COUNTERS))
 _COUNT_APPROVED = (update(ArticleProjection).where(ArticleProjection.slug == bindparam("b_slug"))
                    .values(approved_count=ArticleProjection.approved_count + bindparam("b_delta"),
                            thread_version=ArticleProjection.thread_version + 1)
@@ -290,7 +293,7 @@ def project_article(s: Session, event: Event, deps: Deps) -> None:
     if a is not None and a.revision >= d["revision"]:
         return
     if a is None:
-        a = ArticleProjection(slug=d["slug"], approved_count=0, thread_version=0)
+        a = ArticleProjection(slug=d["slug"], approved_count=0, thread_version=None)
         s.add(a)
     a.revision = d["revision"]
     if event.type == EventType.ARTICLE_DELETED:
@@ -301,7 +304,9 @@ def project_article(s: Session, event: Event, deps: Deps) -> None:
     else:
         a.title, a.status = d["title"], d["status"]
         a.comment_status, a.moderation_mode = d["comment_status"], d["moderation_mode"]
-    a.thread_version = (a.thread_version or 0) + 1
+    # in SQL for an existing row: a batch's counter statements bump it too, and neither may
+    # overwrite the other (a value computed here from the loaded row would)
+    a.thread_version = 1 if a.thread_version is None else ArticleProjection.thread_version + 1
     touched(s, a.slug)
 
 
@@ -310,6 +315,11 @@ def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
     d = event.data
     c = s.get(Comment, d["comment_id"])
     if c is None or c.revision != d["revision"] or c.moderator_decided or c.screened:
+        return
+    # The row as it is now, not as loaded: a moderator may have decided since (on PostgreSQL a
+    # batch's comments are read at its start). Marking it screened in SQL checks and claims it
+    # at once; a decision committed first wins, one still in flight waits and then wins.
+    if not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
         return
     c.verdict, c.verdict_category = d["verdict"], d.get("category")
     c.verdict_reasons, c.verdict_scores, c.policy_version = d["reasons"], d["scores"], d["policy_version"]

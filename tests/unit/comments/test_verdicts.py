@@ -101,3 +101,36 @@ def test_post_moderation_comment_flagged_by_screening_leaves_public_view(db, dep
     assert c.status == "pending" and c.held
     with db.read_session() as s:
         assert s.get(ArticleProjection, "a").approved_count == 0
+
+
+def test_a_verdict_is_decided_on_the_row_as_it_is_now_not_as_the_batch_loaded_it(db, deps):
+    """On PostgreSQL a batch reads its comments first; a moderator may decide in between."""
+    from sqlalchemy import update
+
+    cid = _submit(db, deps)
+    with db.session() as s:
+        loaded = s.get(Comment, cid)  # what the batch loaded
+        s.execute(update(Comment).where(Comment.id == cid).values(moderator_decided=True, status="removed")
+                  .execution_options(synchronize_session=False))  # decided since, elsewhere
+        assert loaded.moderator_decided is False
+        handlers.apply_verdict(s, _verdict(cid, "approve"), deps)
+    with db.read_session() as s:
+        assert s.get(Comment, cid).status == "removed"
+        assert not s.scalars(select(Outbox.event_type).where(Outbox.event_type == "comment.approved")).all()
+
+
+def test_a_verdict_and_an_article_update_in_one_batch_both_move_the_thread_version(db, deps):
+    cid = _submit(db, deps)
+    with db.read_session() as s:
+        before = s.get(ArticleProjection, "a").thread_version
+    article = new_event(EventType.ARTICLE_UPDATED, "a", {
+        "slug": "a", "title": "A, revised", "status": "published", "comment_status": "open",
+        "moderation_mode": "pre", "revision": 2}, "articles")
+    batch = [_verdict(cid, "approve"), article]
+    with db.session() as s:  # as the consumer applies a batch: prepared, then each handler
+        handlers.prepare_batch(s, batch, deps)
+        for ev in batch:
+            for fn in handlers.EVENT_HANDLERS[ev.type]:
+                fn(s, ev, deps)
+    with db.read_session() as s:
+        assert s.get(ArticleProjection, "a").thread_version == before + 2

@@ -261,6 +261,14 @@ def test_a_blocked_word_in_a_quoted_passage_is_held_not_rejected(screener):
     assert screen(screener, "Move it, you f***ing idiots.").decision is Decision.REJECT
 
 
+@pytest.mark.parametrize("text", ['"No" means no, you f***ing idiots, "ok"?', 'He is 6" tall, you f***ing idiot, "so what"',
+                                  '"You f***ing idiots, all of you."'])
+def test_quotation_marks_do_not_shelter_the_commenter_s_own_words(screener, text):
+    # marks are paired in order, so the text between two quotations is not one; and a
+    # "quotation" that is most of the comment is the commenter's own
+    assert screen(screener, text).decision is Decision.REJECT
+
+
 def test_a_pattern_anchored_on_a_full_stop_is_softened_by_its_own_sentence(screener):
     # "Calling" in the previous sentence is not a distancing word for this one
     verdict = screen(screener, "Calling them workers is generous. Vermin, the lot of them.", ModerationMode.POST)

@@ -106,8 +106,14 @@ def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, .
 
 
 def quotation_regions(folded: str) -> tuple[tuple[int, int], ...]:
-    """Every passage in double quotation marks, attributed to someone or not."""
-    return tuple(m.span() for m in _QUOTATION.finditer(folded)) if '"' in folded else ()
+    """Passages in double quotation marks, attributed to someone or not: the marks paired in
+    order (first with second, third with fourth; an odd last one opens nothing), so the text
+    between two quotations is never taken for one. A passage covering half the comment or
+    more is not counted: wrapping one's own insult in quotation marks does not make it a
+    quote."""
+    marks = [i for i, ch in enumerate(folded) if ch == '"']
+    limit = len(folded.strip()) / 2
+    return tuple((a, b + 1) for a, b in zip(marks[::2], marks[1::2]) if 3 <= b - a - 1 and b + 1 - a < limit)
 
 
 def merge_regions(regions: list[tuple[int, int]], folded: str) -> tuple[tuple[int, int], ...]:
