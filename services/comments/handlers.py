@@ -344,7 +344,10 @@ def prepare_batch(s: Session, events, deps: Deps) -> None:
         return
     comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all()
     slugs = {c.article for c in comments}
-    articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))).all()
+    # On PostgreSQL, lock the articles before any comment row (apply_verdict's claim), the
+    # order in which a moderator's decision and a post take them; SQLite has one writer anyway
+    articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))
+                         .order_by(ArticleProjection.slug).with_for_update()).all()
     # the session holds loaded objects weakly: keep them for the length of the transaction
     s.info["prepared"] = (comments, articles)
 
