@@ -277,11 +277,10 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
     def _all_at_once(todo: Sequence[Event]) -> None:
         with db.session() as s:
             applied = _applied(s, todo)
-            fresh = [ev for ev in todo if ev.id not in applied]
-            if prepare is not None and fresh:
-                prepare(s, fresh, deps)
-            for ev in fresh:
-                if ev.id in applied:  # the same event twice in one batch
+            if prepare is not None:
+                prepare(s, [ev for ev in todo if ev.id not in applied], deps)
+            for ev in todo:
+                if ev.id in applied:  # applied before, or earlier in this batch
                     continue
                 for fn in handlers[ev.type]:
                     fn(s, ev, deps)
