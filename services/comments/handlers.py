@@ -106,6 +106,27 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     }, PRODUCER)])
 
 
+def _lock_article(s: Session, slug: str) -> None:
+    """Take the article's row lock (PostgreSQL; SQLite writers already hold the whole database).
+
+    Lock order: every writer that changes an article's comments takes the article's row first
+    and only then comment rows (its own, its ancestors' counters) — a batch of verdicts takes
+    its articles in slug order, then its comments. So writers on one discussion queue on the
+    article instead of deadlocking on each other's rows."""
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(select(ArticleProjection.slug).where(ArticleProjection.slug == slug).with_for_update())
+
+
+def _locked(s: Session, c: Comment) -> Comment:
+    """The comment as committed now, read under its article's lock: a writer that loaded it
+    while another was changing it (PostgreSQL, read committed) would otherwise act on the
+    old status and count an approval twice, or a reader report once for two."""
+    if s.get_bind().dialect.name != "sqlite":
+        _lock_article(s, c.article)
+        s.refresh(c)
+    return c
+
+
 def _bump_thread(s: Session, slug: str) -> None:
     s.execute(update(ArticleProjection).where(ArticleProjection.slug == slug)
               .values(thread_version=ArticleProjection.thread_version + 1))
@@ -137,6 +158,8 @@ def open_article(s: Session, slug: str) -> ArticleProjection:
 def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Comment, str]:
     """Store a new comment (pending, or approved at once on post-moderation articles)."""
     article = open_article(s, data["article"])
+    if article.moderation_mode == "post":  # approved at once: counters move below
+        _lock_article(s, article.slug)
     parent = None
     if data.get("parent_id") is not None:
         parent = s.get(Comment, data["parent_id"])
@@ -170,6 +193,9 @@ def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Co
 def own_comment(s: Session, comment_id: int, token: str | None) -> Comment:
     c = s.get(Comment, comment_id)
     if c is None or c.status == S.DELETED:
+        raise ApiError(404, "No such comment.")
+    c = _locked(s, c)
+    if c.status == S.DELETED:
         raise ApiError(404, "No such comment.")
     if not token or not hmac.compare_digest(c.edit_token_hash, hash_edit_token(token)):
         raise ApiError(403, "The edit token does not match this comment.")
@@ -211,7 +237,7 @@ def delete_comment(s: Session, c: Comment, deps: Deps) -> None:
 
 def vote(s: Session, comment_id: int, voter_id: str, value: int, ip: str, deps: Deps) -> Comment:
     c = s.get(Comment, comment_id)
-    if c is None or c.status != S.APPROVED:
+    if c is None or _locked(s, c).status != S.APPROVED:
         raise ApiError(404, "No such comment.")
     ip_hash = deps.ip_hash(ip)
     existing = s.get(Vote, (comment_id, voter_id))
@@ -246,7 +272,7 @@ def vote(s: Session, comment_id: int, voter_id: str, value: int, ip: str, deps: 
 def flag(s: Session, comment_id: int, reason: str, note: str, reporter: str, deps: Deps) -> Comment:
     """Record a reader's report; enough reports take an approved comment back to the queue."""
     c = s.get(Comment, comment_id)
-    if c is None or c.status != S.APPROVED:
+    if c is None or _locked(s, c).status != S.APPROVED:
         raise ApiError(404, "No such comment.")
     key = deps.ip_hash(reporter)
     if s.scalar(select(Flag.id).where(Flag.comment_id == c.id, Flag.reporter_key == key)) is not None:
@@ -273,7 +299,7 @@ _DECISIONS = {
 
 def decide(s: Session, comment_id: int, decision: Decision, reason: str, moderator: str) -> Comment:
     c = s.get(Comment, comment_id)
-    if c is None or c.status == S.DELETED:
+    if c is None or _locked(s, c).status == S.DELETED:
         raise ApiError(404, "No such comment.")
     new = _DECISIONS[decision](c)
     # the reports so far have been reviewed; only new ones count towards the next hold
@@ -340,17 +366,22 @@ def prepare_batch(s: Session, events, deps: Deps) -> None:
     """Load the comments a batch of verdicts is about in one query (the handlers then find
     them in the session instead of querying one by one)."""
     ids = [ev.data["comment_id"] for ev in events if ev.type == EventType.COMMENT_MODERATED]
-    if not ids:
-        return
-    comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+    comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all() if ids else []
     slugs = {c.article for c in comments}
-    # On PostgreSQL, lock the articles before any comment row (apply_verdict's claim), the
-    # order in which a moderator's decision and a post take them; SQLite has one writer anyway
+    slugs.update(ev.data["slug"] for ev in events if ev.type in _ARTICLE_EVENTS)
+    if not slugs:
+        return
+    # On PostgreSQL, lock every article the batch changes before any comment row (the claim in
+    # apply_verdict), in slug order: the order every other writer keeps (see _lock_article).
+    # SQLite has one writer anyway.
     articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))
                          .order_by(ArticleProjection.slug).with_for_update()).all()
     # the session holds loaded objects weakly: keep them for the length of the transaction
     s.info["prepared"] = (comments, articles)
 
+
+_ARTICLE_EVENTS = (EventType.ARTICLE_PUBLISHED, EventType.ARTICLE_UPDATED, EventType.ARTICLE_UNPUBLISHED,
+                   EventType.ARTICLE_DELETED)
 
 EVENT_HANDLERS = {
     EventType.ARTICLE_PUBLISHED: [project_article],
