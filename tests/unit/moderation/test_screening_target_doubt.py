@@ -151,6 +151,40 @@ ATTACK_RULES = {
     "exclusion-calm-2": (
         "Deport them now and check the paperwork later.",
         "Nobody asked the workers whether they wanted to come."),
+    # 2024.06-10: shapes read from fresh5.jsonl's uncivil comments the rules missed
+    "animal-emoji": (
+        "Look at the crew photo 🦍🦍",
+        "🙈 I misread the headline, sorry."),
+    "innate-by-race": (
+        "Filipinos are made for serving others, it's in their blood.",
+        "Their resilience is not genetic; it comes from having no other choice."),
+    "lesser-rights-2": (
+        "Refugees shouldn't be allowed to testify against their employers.",
+        "Recruiters shouldn't be allowed to keep workers' passports."),
+    "rights-for-group-refused": (
+        "Citizenship for Syrian refugees? Never.",
+        "Citizenship for the crew was never on the table, the lawyer said."),
+    "origin-stereotyped": (
+        "People from those villages are notoriously lazy.",
+        "People from those villages are often recruited by the same agent."),
+    "victim-blaming-2": (
+        "Those girls knew full well what they were signing up for.",
+        "The recruiters knew full well what the women were signing up for."),
+    "menace-generic-4": (
+        "Say what you like now. We have long memories round here.",
+        "Mark my words, this law will be repealed within a year."),
+    "arson-threat": (
+        "I'll torch that foreman's van one of these nights.",
+        "I'd happily burn the recruiter's contracts in front of him."),
+    "harassment-generic-3": (
+        "Which gym does your husband use these days?",
+        "Which school do the rescued children go to now?"),
+    "no-entry-for-group": (
+        "No more asylum for Eritreans. They never integrate.",
+        "No more visas for recruiters with a record, the minister promised."),
+    "watch-your-back-at-night": (
+        "That inspector should watch his back on his way home.",
+        "Inspectors say the crews watch each other's backs on deck."),
 }
 
 SPAM_RULES = {
@@ -175,6 +209,13 @@ SPAM_RULES = {
     "earnings-claim": (
         "I make 3k a week from my laptop.",
         "The men earned about $300 a month, most of it taken by the captain."),
+    # 2024.06-10
+    "chat-group-invite": (
+        "Join our Telegram channel for daily signals t.me/bigwins",
+        "The survivors organised on a Telegram group, the article says."),
+    "pump-promise": (
+        "Buy now before it 50x, this coin goes to the moon.",
+        "Prices doubled before it was too late to buy rice."),
 }
 
 
@@ -225,12 +266,18 @@ def test_the_learned_check_holds_few_near_misses_and_rejects_none(screener):
     does not see the negation); and, for the first time, one in post-moderation: "Pay them
     properly and give them the right to leave whenever they want." scores 0.83, over the
     post-moderation `hold` (fresh4.jsonl has an uncivil "Give them a separate, faster process
-    with no right of appeal")."""
+    with no right of appeal"). 2024.06-10 (doubt 0.54, hold 0.86, 64 near-misses, fresh5.jsonl
+    added to the training data): 10 in pre-moderation, none in post-moderation. Of the earlier
+    51, six: the same four (0.57, 0.64, 0.80, 0.65) and two more ("Refugees should get access
+    to the same labour courts ..." 0.55, "Muslim volunteers rebuilt the shelter ..." 0.61); of
+    the thirteen new ones four (0.54-0.67), each sharing its words with an uncivil training
+    comment. Near-misses are written to sit next to uncivil text, so this is a harder figure
+    than civil comments at large (POLICY.md, "2024.06-10")."""
     near_misses = [civil for _, civil in ALL_RULES.values()]
     pre = [screen(screener, text) for text in near_misses]
     post = [screen(screener, text, ModerationMode.POST) for text in near_misses]
     assert all(v.decision is not Decision.REJECT for v in pre + post)
-    assert sum(v.decision is Decision.HOLD for v in pre) <= 5
+    assert sum(v.decision is Decision.HOLD for v in pre) <= 10
     held_post = [text for text, v in zip(near_misses, post) if v.decision is not Decision.APPROVE]
     assert held_post in ([], [ALL_RULES["exclusion-generic"][1]])
 
@@ -258,6 +305,14 @@ def test_a_blocked_word_in_a_quoted_passage_is_held_not_rejected(screener):
     # shouted; outside quotation marks the same words are still rejected
     quoted = 'The foreman used to yell "move it, you f***ing idiots" at them, the court heard.'
     assert screen(screener, quoted).decision is Decision.HOLD
+
+
+def test_a_blocked_word_in_a_single_quoted_passage_is_held_not_rejected(screener):
+    # 2024.06-10, after fresh6.jsonl's two civil rejections: the same for single quotation
+    # marks; an apostrophe inside a word opens and closes nothing
+    quoted = "The captain's favourite phrase was 'work faster, you sh*t', according to two deckhands."
+    assert screen(screener, quoted).decision is Decision.HOLD
+    assert screen(screener, "Work faster, you sh*t. The captain's right.").decision is Decision.REJECT
     assert screen(screener, "Move it, you f***ing idiots.").decision is Decision.REJECT
 
 

@@ -105,15 +105,33 @@ def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, .
     return tuple(regions)
 
 
+# A single quotation mark opens a passage after a space, bracket or colon and before a
+# letter ('go back ...'), and closes one after a letter or punctuation and before a space,
+# punctuation or the end; an apostrophe inside a word ("manager's", "don't") does neither.
+_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:]))'(?=\w)")
+_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?*])'(?=[\s.,;:!?)\]]|$)")
+
+
 def quotation_regions(folded: str) -> tuple[tuple[int, int], ...]:
-    """Passages in double quotation marks, attributed to someone or not: the marks paired in
-    order (first with second, third with fourth; an odd last one opens nothing), so the text
-    between two quotations is never taken for one. A passage covering half the comment or
-    more is not counted: wrapping one's own insult in quotation marks does not make it a
-    quote."""
+    """Passages in double or single quotation marks, attributed to someone or not.
+
+    Double marks are paired in order (first with second, third with fourth; an odd last one
+    opens nothing), so the text between two quotations is never taken for one; a single
+    opening mark pairs with the next single closing mark (2024.06-10: "the recruiter told
+    them 'nobody will believe a w****'" was a quotation only in double marks). A passage
+    covering half the comment or more is not counted: wrapping one's own insult in quotation
+    marks does not make it a quote."""
     marks = [i for i, ch in enumerate(folded) if ch == '"']
+    pairs = list(zip(marks[::2], marks[1::2]))
+    position = 0
+    while (opened := _SINGLE_OPEN.search(folded, position)) is not None:
+        closed = _SINGLE_CLOSE.search(folded, opened.end())
+        if closed is None:
+            break
+        pairs.append((opened.start(), closed.start()))
+        position = closed.end()
     limit = len(folded.strip()) / 2
-    return tuple((a, b + 1) for a, b in zip(marks[::2], marks[1::2]) if 3 <= b - a - 1 and b + 1 - a < limit)
+    return tuple(sorted((a, b + 1) for a, b in pairs if 3 <= b - a - 1 and b + 1 - a < limit))
 
 
 def merge_regions(regions: list[tuple[int, int]], folded: str) -> tuple[tuple[int, int], ...]:
