@@ -25,7 +25,6 @@ from services.moderation.screening import (
     Submission,
 )
 from services.moderation.screening.learned import (
-    SMALL_BATCH,
     LearnedModel,
     load_model,
     load_training_set,
@@ -203,16 +202,17 @@ def test_word_shares_add_up_to_the_score(policy):
 
 
 def test_one_text_scored_from_the_tables_equals_the_vectorizers(policy):
-    """Small batches (a comment at a time, as at 100 posts/s) skip the vectorizers;
-    both ways must give the same score on every training comment and odd input."""
+    """Screening scores from the feature tables (each word's character n-grams cached as
+    vocabulary indices), not with the vectorizers; both ways must give the same score on
+    every training comment and odd input, and a text scores the same alone or in a batch."""
     model = load_model(policy)
     texts = list(load_training_set(policy).texts) + [
         "", "  ", "!!!", "Great article!", "sh\u200bit happens", "ÉCOLE für Müller – 日本語のテキスト",
         "the the the the report report", "x" * 5000]
     by_table = np.array([model.linear_decision(t) for t in texts])
     assert np.allclose(by_table, model.decision(texts), rtol=0, atol=1e-9)
-    small, large = texts[:SMALL_BATCH], texts[:SMALL_BATCH * 4]
-    assert model.probabilities(small) == pytest.approx(model.probabilities(large)[:SMALL_BATCH], abs=1e-12)
+    small, large = texts[:1], texts[:128]
+    assert model.probabilities(small) == pytest.approx(model.probabilities(large)[:1], abs=1e-12)
 
 
 def test_batch_and_single_screening_agree(policy, classifier):
