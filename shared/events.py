@@ -13,6 +13,7 @@ HMAC of their email (``author_key``), never the address itself.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -146,12 +147,90 @@ class VerdictSpan(fields.Field):
         return {"start": value["start"], "end": value["end"], "text": value.get("text", "")}
 
 
-class VerdictReason(Schema):
-    check = fields.String(required=True)
-    category = fields.String(required=True)
-    message = fields.String(required=True)
-    score = fields.Float(load_default=0.0)
-    spans = fields.List(VerdictSpan(), load_default=list)
+class ScoreMap(fields.Field):
+    """Scores by category, ``{str: number}``, checked by hand: as a Dict of Float fields they
+    were most of the cost of validating a verdict with no reasons (every verdict carries a
+    dozen). Numbers only (not booleans, not strings), finite, returned as floats."""
+
+    default_error_messages = {"invalid": "Not a valid score map: an object of category names to finite numbers."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        scores = {}
+        for key, number in value.items():
+            if (not isinstance(key, str) or type(number) not in (int, float)
+                    or not math.isfinite(number)):
+                raise self.make_error("invalid")
+            scores[key] = float(number)
+        return scores
+
+
+_REASON_TEXTS = ("check", "category", "message")
+_REASON_KEYS = frozenset((*_REASON_TEXTS, "score", "spans"))
+_SPAN = VerdictSpan()
+
+
+class VerdictReasons(fields.Field):
+    """A verdict's reasons, ``[{"check", "category", "message": str, "score": number (0.0),
+    "spans": [span, ...] ([])}]``, checked by hand for the same reason as `ScoreMap`; errors
+    name the reason's index and key, as a nested schema's would."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if not isinstance(value, list):
+            return value
+        return [{k: ([_SPAN._serialize(x, None, None) for x in r[k]] if k == "spans" and isinstance(r[k], list)
+                     else r[k]) for k in r if k in _REASON_KEYS} if isinstance(r, dict) else r for r in value]
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ValidationError("Not a valid list.")
+        out, errors = [], {}
+        for i, reason in enumerate(value):
+            parsed, problems = _parse_reason(reason)
+            if problems:
+                errors[i] = problems
+            else:
+                out.append(parsed)
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+def _parse_reason(reason) -> tuple[dict | None, dict]:
+    """(the reason as loaded, {}) or (None, {key: messages})."""
+    if not isinstance(reason, dict):
+        return None, {"_schema": ["Not a valid reason: an object."]}
+    problems: dict = {}
+    for key in reason.keys() - _REASON_KEYS:
+        problems[key] = ["Unknown field."]
+    for key in _REASON_TEXTS:
+        if key not in reason:
+            problems[key] = ["Missing data for required field."]
+        elif not isinstance(reason[key], str):
+            problems[key] = ["Not a valid string."]
+    score = reason.get("score", 0.0)
+    if type(score) not in (int, float) or not math.isfinite(score):
+        problems["score"] = ["Not a valid number."]
+    spans, loaded = reason.get("spans", []), []
+    if not isinstance(spans, list):
+        problems["spans"] = ["Not a valid list."]
+    else:
+        bad = {}
+        for j, span in enumerate(spans):
+            try:
+                loaded.append(_SPAN.deserialize(span))
+            except ValidationError as exc:
+                bad[j] = exc.messages
+        if bad:
+            problems["spans"] = bad
+    if problems:
+        return None, problems
+    return {"check": reason["check"], "category": reason["category"], "message": reason["message"],
+            "score": float(score), "spans": loaded}, {}
 
 
 class CommentModerated(Schema):
@@ -159,8 +238,8 @@ class CommentModerated(Schema):
     revision = fields.Integer(required=True)
     verdict = fields.String(required=True, validate=validate.OneOf(["approve", "hold", "reject"]))
     category = fields.String(allow_none=True, load_default=None)
-    reasons = fields.List(fields.Nested(VerdictReason), load_default=list)
-    scores = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
+    reasons = VerdictReasons(load_default=list)
+    scores = ScoreMap(load_default=dict)
     policy_version = fields.String(required=True)
 
 

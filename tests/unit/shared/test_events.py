@@ -1,4 +1,6 @@
 """The event contract: producers cannot write bad events, consumers reject them with a reason."""
+import json
+
 import pytest
 
 from shared.events import EventType, InvalidEvent, decode, new_event
@@ -76,3 +78,44 @@ def test_a_bad_span_is_refused_by_producer_and_consumer(span):
     good = new_event(EventType.COMMENT_MODERATED, 1, _verdict([]), "moderation").to_json()
     with pytest.raises(InvalidEvent, match="spans"):
         decode(good.replace('"spans":[]', '"spans":[' + __import__("json").dumps(span) + "]"))
+
+
+def test_a_verdict_round_trips_with_its_scores_and_reasons():
+    data = _verdict([{"start": 0, "end": 4, "text": "abcd"}])
+    data["scores"] = {"attacks": 0.5, "learned": 1}
+    data["reasons"].append({"check": "words", "category": "profanity", "message": "m2"})  # score, spans default
+    loaded = decode(new_event(EventType.COMMENT_MODERATED, 1, data, "moderation").to_json()).data
+    assert loaded["scores"] == {"attacks": 0.5, "learned": 1.0} and type(loaded["scores"]["learned"]) is float
+    assert loaded["reasons"][1] == {"check": "words", "category": "profanity", "message": "m2", "score": 0.0,
+                                    "spans": []}
+
+
+@pytest.mark.parametrize("scores", [{"attacks": True}, {"attacks": "0.5"}, {"attacks": float("nan")},
+                                    {"attacks": float("inf")}, {"attacks": None}, {1: 0.5}, [0.5], "high"])
+def test_bad_scores_are_refused_by_producer_and_consumer(scores):
+    data = _verdict([])
+    with pytest.raises(InvalidEvent, match="scores"):
+        new_event(EventType.COMMENT_MODERATED, 1, {**data, "scores": scores}, "moderation")
+    good = new_event(EventType.COMMENT_MODERATED, 1, data, "moderation").to_json()
+    bad = json.dumps(scores) if not (isinstance(scores, dict) and 1 in scores) else '{"1": "x"}'
+    if "nan" in bad.lower() or "infinity" in bad.lower():
+        bad = '{"attacks": "NaN"}'
+    with pytest.raises(InvalidEvent, match="scores"):
+        decode(good.replace('"scores":{"attacks":0.5}', '"scores":' + bad))
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"message": None}, "message"), ({"check": 3}, "check"), ({"score": "high"}, "score"),
+    ({"score": False}, "score"), ({"spans": "0-4"}, "spans"), ({"colour": "red"}, "colour"),
+])
+def test_a_bad_reason_is_refused_by_the_consumer_naming_its_key(change, key):
+    reason = {"check": "attacks", "category": "prejudice", "message": "m", "score": 0.5, "spans": [], **change}
+    good = new_event(EventType.COMMENT_MODERATED, 1, _verdict([]), "moderation")
+    doc = json.loads(good.to_json())
+    doc["data"]["reasons"] = [reason]
+    with pytest.raises(InvalidEvent, match=key):
+        decode(json.dumps(doc))
+    missing = {k: v for k, v in reason.items() if k != "category"}
+    doc["data"]["reasons"] = [missing]
+    with pytest.raises(InvalidEvent, match="category"):
+        decode(json.dumps(doc))
