@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .checks.context import merge_regions, quotation_regions, quoted_regions, reported_regions
 from .policy import Policy
-from .text import fold, words_of
+from .text import fingerprint, fold, words_of
 from .verdicts import Submission
 
 
@@ -37,6 +37,14 @@ class Document:
             start = end.start()
         spans.append((start, len(self.folded)))
         return tuple((a, b, frozenset(words_of(self.folded[a:b]))) for a, b in spans if b > a)
+
+    def fingerprint(self, min_words: int):
+        """The near-duplicate fingerprint (`text.fingerprint`), computed once: the batch
+        looks up its bands before screening and the duplicate check uses it again."""
+        cache = self.__dict__.setdefault("_fingerprints", {})
+        if min_words not in cache:
+            cache[min_words] = fingerprint(self.folded, min_words)
+        return cache[min_words]
 
     def has_words(self, required: tuple[frozenset[str], ...]) -> bool:
         """True if the text has at least one word of every set in `required`."""

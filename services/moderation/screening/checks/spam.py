@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..document import Document
 from ..policy import PatternSetting, PolicyError, SpamSettings
 from ..stores import Posting, RecentTexts
-from ..text import MIN_SHARED_BANDS, Fingerprint, fingerprint, fold, words_of
+from ..text import MIN_SHARED_BANDS, Fingerprint, fold, words_of
 from ..verdicts import Category, Check, Reason, span_of
 
 # bare "name.tld" counts as a link only for these (".in", ".it", ".me" are too often
@@ -119,7 +119,7 @@ def duplicate_bands(doc: Document, settings: SpamSettings) -> tuple[str, ...]:
 def _fingerprint(doc: Document, settings: SpamSettings) -> Fingerprint | None:
     if doc.submission.author_key is None and doc.submission.article is None:
         return None
-    return fingerprint(doc.folded, settings.duplicate_min_words)
+    return doc.fingerprint(settings.duplicate_min_words)
 
 
 def check_duplicates(doc: Document, recent: RecentTexts, settings: SpamSettings,
