@@ -162,11 +162,15 @@ class ScoreMap(fields.Field):
             raise self.make_error("invalid")
         scores = {}
         for key, number in value.items():
-            if (not isinstance(key, str) or type(number) not in (int, float)
-                    or not math.isfinite(number)):
+            if not isinstance(key, str) or not _finite_number(number):
                 raise self.make_error("invalid")
             scores[key] = float(number)
         return scores
+
+
+def _finite_number(value) -> bool:
+    """An int or float (a NumPy float too), not a bool, not NaN or infinite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 _REASON_TEXTS = ("check", "category", "message")
@@ -213,7 +217,7 @@ def _parse_reason(reason) -> tuple[dict | None, dict]:
         elif not isinstance(reason[key], str):
             problems[key] = ["Not a valid string."]
     score = reason.get("score", 0.0)
-    if type(score) not in (int, float) or not math.isfinite(score):
+    if not _finite_number(score):
         problems["score"] = ["Not a valid number."]
     spans, loaded = reason.get("spans", []), []
     if not isinstance(spans, list):

@@ -82,10 +82,11 @@ def test_a_bad_span_is_refused_by_producer_and_consumer(span):
 
 def test_a_verdict_round_trips_with_its_scores_and_reasons():
     data = _verdict([{"start": 0, "end": 4, "text": "abcd"}])
-    data["scores"] = {"attacks": 0.5, "learned": 1}
+    data["scores"] = {"attacks": 0.5, "learned": 1, "toxicity": __import__("numpy").float64(0.25)}  # a model's float
     data["reasons"].append({"check": "words", "category": "profanity", "message": "m2"})  # score, spans default
     loaded = decode(new_event(EventType.COMMENT_MODERATED, 1, data, "moderation").to_json()).data
-    assert loaded["scores"] == {"attacks": 0.5, "learned": 1.0} and type(loaded["scores"]["learned"]) is float
+    assert loaded["scores"] == {"attacks": 0.5, "learned": 1.0, "toxicity": 0.25}
+    assert type(loaded["scores"]["learned"]) is float
     assert loaded["reasons"][1] == {"check": "words", "category": "profanity", "message": "m2", "score": 0.0,
                                     "spans": []}
 
