@@ -184,10 +184,10 @@ class VerdictReasons(fields.Field):
     name the reason's index and key, as a nested schema's would."""
 
     def _serialize(self, value, attr, obj, **kwargs):
+        # like a schema's dump: only the declared keys; anything malformed is for load to refuse
         if not isinstance(value, list):
             return value
-        return [{k: ([_SPAN._serialize(x, None, None) for x in r[k]] if k == "spans" and isinstance(r[k], list)
-                     else r[k]) for k in r if k in _REASON_KEYS} if isinstance(r, dict) else r for r in value]
+        return [_dump_reason(r) if isinstance(r, dict) else r for r in value]
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
@@ -202,6 +202,13 @@ class VerdictReasons(fields.Field):
         if errors:
             raise ValidationError(errors)
         return out
+
+
+def _dump_reason(reason: dict) -> dict:
+    out = {k: v for k, v in reason.items() if k in _REASON_KEYS}
+    if isinstance(out.get("spans"), list):
+        out["spans"] = [_SPAN._serialize(span, None, None) for span in out["spans"]]
+    return out
 
 
 def _parse_reason(reason) -> tuple[dict | None, dict]:

@@ -192,10 +192,7 @@ def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Co
 
 def own_comment(s: Session, comment_id: int, token: str | None) -> Comment:
     c = s.get(Comment, comment_id)
-    if c is None or c.status == S.DELETED:
-        raise ApiError(404, "No such comment.")
-    c = _locked(s, c)
-    if c.status == S.DELETED:
+    if c is None or _locked(s, c).status == S.DELETED:
         raise ApiError(404, "No such comment.")
     if not token or not hmac.compare_digest(c.edit_token_hash, hash_edit_token(token)):
         raise ApiError(403, "The edit token does not match this comment.")
@@ -384,9 +381,6 @@ _ARTICLE_EVENTS = (EventType.ARTICLE_PUBLISHED, EventType.ARTICLE_UPDATED, Event
                    EventType.ARTICLE_DELETED)
 
 EVENT_HANDLERS = {
-    EventType.ARTICLE_PUBLISHED: [project_article],
-    EventType.ARTICLE_UPDATED: [project_article],
-    EventType.ARTICLE_UNPUBLISHED: [project_article],
-    EventType.ARTICLE_DELETED: [project_article],
+    **{etype: [project_article] for etype in _ARTICLE_EVENTS},
     EventType.COMMENT_MODERATED: [apply_verdict],
 }

@@ -92,16 +92,16 @@ def dispatcher(rt: Runtime, celery, every: float = 0.5):
             celery.send_task(SEND_DELIVERIES, args=[ids[i:i + s.send_batch]], queue=NAME)
 
     def tick() -> None:
-        if hurried[0]:
+        periodic = time.monotonic() - last[0] >= every
+        if periodic:
+            last[0] = time.monotonic()
+            delivery.release_stale_claims(rt.db, deps, lease)
+        if periodic or hurried[0]:  # once per tick, even when both are due
             hurried[0] = False
             dispatch_due()
-        if time.monotonic() - last[0] < every:
-            return
-        last[0] = time.monotonic()
-        delivery.release_stale_claims(rt.db, deps, lease)
-        dispatch_due()
-        for address_id in delivery.due_digests(rt.db, deps):
-            celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
+        if periodic:
+            for address_id in delivery.due_digests(rt.db, deps):
+                celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
 
     tick.hurry = lambda: hurried.__setitem__(0, True)
     return tick

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .checks.context import merge_regions, quotation_regions, quoted_regions, reported_regions
 from .policy import Policy
-from .text import fingerprint, fold, words_of
+from .text import Fingerprint, fingerprint, fold, words_of
 from .verdicts import Submission
 
 
@@ -38,7 +38,7 @@ class Document:
         spans.append((start, len(self.folded)))
         return tuple((a, b, frozenset(words_of(self.folded[a:b]))) for a, b in spans if b > a)
 
-    def fingerprint(self, min_words: int):
+    def fingerprint(self, min_words: int) -> Fingerprint | None:
         """The near-duplicate fingerprint (`text.fingerprint`), computed once: the batch
         looks up its bands before screening and the duplicate check uses it again."""
         cache = self.__dict__.setdefault("_fingerprints", {})
@@ -65,7 +65,7 @@ class Document:
         return quotation_regions(self.folded)
 
     def in_quotation(self, start: int, end: int) -> bool:
-        """Inside a passage in double quotation marks (someone's words, quoted)."""
+        """Inside a passage in quotation marks (someone's words, quoted; `quotation_regions`)."""
         return any(q_start <= start and end <= q_end for q_start, q_end in self.quotations)
 
     @functools.cached_property

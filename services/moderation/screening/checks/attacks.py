@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..document import Document
+from .context import SINGLE_CLOSE, SINGLE_OPEN
 from ..policy import AttackSettings, PatternSetting, PolicyError
 from ..text import fold, words_of
 from ..verdicts import Check, Reason, span_of
@@ -37,10 +38,6 @@ _OPTIONAL = re.compile(r"\(([^()]+)\)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_END = re.compile(r"[,;:()]")
 _RHETORICAL = re.compile(r"\bwhy (?:don'?t|dont|do not|not|won'?t|can'?t)\b")  # "why don't you ..." negates nothing
-# A single quotation mark opening a quote ("line was 'go back ...") and one closing
-# it; an apostrophe inside a word ("don't") is neither.
-_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:]))'(?=\w)")
-_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]]|$)")
 # A match may not start or end inside a word ("ass" in "class"); a pattern that
 # starts or ends with punctuation ("(?:^|[.!?] )...") is free to.
 _WHOLE_WORDS = r"(?:(?<!\w)|(?!\w))(?:%s)(?:(?!\w)|(?<!\w))"
@@ -202,11 +199,11 @@ def _inside_single_quotes(folded: str, sentence_start: int, start: int) -> bool:
     """True if a single quotation mark opened in this sentence before `start` (or
     right at it) and was not closed before `start`: "the line was 'go back ...'"."""
     opened = None
-    for opened in _SINGLE_OPEN.finditer(folded, sentence_start, start + 1):
+    for opened in SINGLE_OPEN.finditer(folded, sentence_start, start + 1):
         pass
     if opened is None:
         return False
-    return _SINGLE_CLOSE.search(folded, opened.end(), start) is None
+    return SINGLE_CLOSE.search(folded, opened.end(), start) is None
 
 
 class _Expander:

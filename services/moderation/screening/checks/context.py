@@ -106,10 +106,11 @@ def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, .
 
 
 # A single quotation mark opens a passage after a space, bracket or colon and before a
-# letter ('go back ...'), and closes one after a letter or punctuation and before a space,
-# punctuation or the end; an apostrophe inside a word ("manager's", "don't") does neither.
-_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:]))'(?=\w)")
-_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?*])'(?=[\s.,;:!?)\]]|$)")
+# letter ('go back ...'), and closes one after a letter, punctuation or a masking asterisk
+# ("w****'") and before a space, punctuation or the end; an apostrophe inside a word
+# ("manager's", "don't") does neither. Also used by the attack check's softener.
+SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:]))'(?=\w)")
+SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?*])'(?=[\s.,;:!?)\]]|$)")
 
 
 def quotation_regions(folded: str) -> tuple[tuple[int, int], ...]:
@@ -124,8 +125,8 @@ def quotation_regions(folded: str) -> tuple[tuple[int, int], ...]:
     marks = [i for i, ch in enumerate(folded) if ch == '"']
     pairs = list(zip(marks[::2], marks[1::2]))
     position = 0
-    while (opened := _SINGLE_OPEN.search(folded, position)) is not None:
-        closed = _SINGLE_CLOSE.search(folded, opened.end())
+    while (opened := SINGLE_OPEN.search(folded, position)) is not None:
+        closed = SINGLE_CLOSE.search(folded, opened.end())
         if closed is None:
             break
         pairs.append((opened.start(), closed.start()))
