@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.error
@@ -91,8 +92,9 @@ def screening_throughput() -> dict:
 def worker_backlog(stack, comments: int = 4000) -> dict:
     """The moderation worker draining a backlog. With the worker stopped, ``comments``
     realistic comments (the screening benchmark's texts, 800 authors) are posted and
-    published; the intake consumer queues one task and, by backpressure, leaves the rest in
-    the stream. Then the worker starts. Its rate is counted from its first verdict to its
+    published; the intake consumer queues MODERATION_QUEUED_BATCHES tasks and, by
+    backpressure, leaves the rest in the stream. Then the worker starts (compose's
+    concurrency, see ``bench.stack.WORKERS``). Its rate is counted from its first verdict to its
     last (model loading excluded) from the verdict rows in the moderation database, so it
     includes the intake handing it batches; "applied" is how long after the last verdict
     the comments service had applied them all."""
@@ -100,6 +102,7 @@ def worker_backlog(stack, comments: int = 4000) -> dict:
 
     from sqlalchemy import func, select
 
+    from bench.stack import WORKERS
     from services.comments.models import Outbox
     from services.moderation.benchmark import _comments
     from services.moderation.models import VerdictRecord
@@ -139,7 +142,8 @@ def worker_backlog(stack, comments: int = 4000) -> dict:
     return {"comments": comments, "screened": done, "worker_per_s": round(rate) if rate else None,
             "worker_start_s": round(first[0] - started, 1) if first else None,
             "applied_within_s_after_last_verdict": applied_s,
-            "note": "one worker process (--concurrency=1); relays, consumers and the API share the 2 cores"}
+            "note": f"one worker, --concurrency={dict(WORKERS)['moderation']}; relays, consumers and the API share "
+                    f"the {os.cpu_count()} cores"}
 
 
 def screening_scaling(n: int = 4000) -> dict:

@@ -20,6 +20,12 @@ PARLEY = [sys.executable, "-m", "services.cli"]
 #: APIs' default 1024 (and the Procfile's `nice -n 6`). It only matters while the cores are
 #: saturated: then the API stores posts first and the pipeline works through them after.
 PIPELINE_NICE = 6
+#: The pipeline's processes, as docker-compose.yml runs them: a relay and a consumer per
+#: service (each its own process, as each is its own container there), and the two Celery
+#: workers with compose's concurrency.
+RELAYS = ("articles", "comments", "moderation")
+CONSUMERS = ("articles", "comments", "moderation", "notify")
+WORKERS = (("moderation", 2), ("notify", 4))
 
 
 class BenchStack:
@@ -83,10 +89,9 @@ class BenchStack:
                     "--app", "bench.ceiling:create_app()")
         nice = ["nice", "-n", str(PIPELINE_NICE)]
         self.pipeline = [
-            self._spawn(*nice, *PARLEY, "relay", "articles", "comments", "moderation"),
-            self._spawn(*nice, *PARLEY, "consume", "articles", "comments", "moderation", "notify"),
-            self._spawn(*nice, *PARLEY, "worker", "moderation", "--concurrency=1"),
-            self._spawn(*nice, *PARLEY, "worker", "notify", "--concurrency=2"),
+            *(self._spawn(*nice, *PARLEY, "relay", service) for service in RELAYS),
+            *(self._spawn(*nice, *PARLEY, "consume", service) for service in CONSUMERS),
+            *(self._spawn(*nice, *PARLEY, "worker", service, f"--concurrency={n}") for service, n in WORKERS),
         ]
         self._spawn(*PARLEY, "mail", "sink", "--port", str(self.smtp_port), "--directory", str(self.tmp / "mail"))
         from bench.ceiling import BLOB_KEY, blob
@@ -190,5 +195,7 @@ class BenchStack:
     def describe(self) -> dict:
         return {"redis": self.redis_kind, "databases": self.db_kind, "server": f"gunicorn, {self.workers} workers",
                 "load_generator": "wrk 4.1 (2 threads)", "rate_limits": "off (RATELIMIT_ENABLED=false)",
+                "pipeline": ("as docker-compose.yml: a relay and a consumer process per service, workers "
+                             + ", ".join(f"{w} --concurrency={n}" for w, n in WORKERS)),
                 "pipeline_priority": f"relays, consumers and workers at nice {PIPELINE_NICE} (CPU weight 272 "
                                      f"against the APIs' 1024, as compose's cpu_shares: 256)"}

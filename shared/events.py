@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, Collection
 
 from marshmallow import Schema, ValidationError, fields, validate
 from ulid import ULID
@@ -285,8 +285,8 @@ class Event:
     producer: str
     key: str
     data: dict[str, Any] = field(default_factory=dict)
-    #: the payload as serialised when `new_event` validated it, so publishing does not
-    #: serialise it again (a decoded event has none and is serialised from `data`)
+    #: the payload as serialised when `new_event` validated it, or as received when `decode`
+    #: validated it, so publishing or handing it on does not serialise it again
     wire: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> str:
@@ -330,6 +330,17 @@ def new_event(type: EventType, key: Any, data: dict[str, Any], producer: str, ve
 
 def decode(raw: str | bytes) -> Event:
     """Parse and validate one serialized event; raise ``InvalidEvent`` with the reason."""
+    event = decode_if_wanted(raw, None)
+    assert event is not None
+    return event
+
+
+def decode_if_wanted(raw: str | bytes, wanted: Collection[EventType] | None) -> Event | None:
+    """Like :func:`decode`, for a consumer that handles only the types in ``wanted`` (None:
+    every type): the envelope is always checked (so a malformed entry is refused by every
+    consumer), but the payload of an event of another type is not validated and None is
+    returned. The decoded event keeps the payload as received for ``to_json``, so handing
+    it on (the moderation intake to its workers) does not serialise it again."""
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -347,6 +358,8 @@ def decode(raw: str | bytes) -> Event:
     schema = CATALOGUE.get((etype, version)) if isinstance(version, int) else None
     if schema is None:
         raise InvalidEvent(f"unknown version {version!r} of {etype}", raw)
+    if wanted is not None and etype not in wanted:
+        return None
     try:
         occurred_at = datetime.fromisoformat(str(doc["occurred_at"]))
         data = schema.load(doc["data"]) if isinstance(doc["data"], dict) else None
@@ -362,4 +375,5 @@ def decode(raw: str | bytes) -> Event:
         producer=str(doc["producer"]),
         key=str(doc["key"]),
         data=data,
+        wire=doc["data"],
     )

@@ -66,7 +66,7 @@ class Runtime:
         ``prepare`` and ``after_commit``)."""
         handle = inline_batch_handler(self.db, processed_model, self.name, handlers, deps, prepare=prepare,
                                       after_commit=after_commit)
-        return self.consumer(producers, handle, **kw)
+        return self.consumer(producers, handle, types=list(handlers), **kw)
 
 
 def run_all_until_signalled(targets: dict[str, Callable[[threading.Event], None]]) -> None:

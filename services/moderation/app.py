@@ -68,7 +68,11 @@ def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
         return failed
 
     kw.setdefault("batch_size", rt.extra["settings"].batch_size)
-    # backpressure: while a screening task waits for a worker, leave new comments in the
-    # stream; the next read hands the worker up to batch_size of them in one task
-    kw.setdefault("hold", lambda: waiting_tasks(rt.redis, rt.namespace, NAME) > 0)
-    return rt.consumer(["articles", "comments"], handle, **kw)
+    # backpressure: while `queued_batches` screening tasks wait for a worker, leave new
+    # comments in the stream; the next read hands a worker up to batch_size of them in one
+    # task. More than one waiting keeps every worker process of a worker busy: one that
+    # finishes finds the next batch queued instead of waiting for the intake to read it.
+    depth = rt.extra["settings"].queued_batches
+    kw.setdefault("hold", lambda: waiting_tasks(rt.redis, rt.namespace, NAME) >= depth)
+    return rt.consumer(["articles", "comments"], handle, types=[*handlers.EVENT_HANDLERS, *handlers.SCREENED_TYPES],
+                       **kw)

@@ -81,32 +81,56 @@ def _category(v: Verdict) -> str | None:
 
 
 def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
-    """Screen every not-yet-screened event of the batch; returns how many verdicts were written."""
+    """Screen every not-yet-screened event of the batch; returns how many verdicts were written.
+
+    Screening runs outside any transaction: the batch is read (what is already screened, the
+    articles' texts), screened, and only then written in one short write transaction, which
+    checks again what another worker wrote meanwhile (a redelivered batch, say) and records
+    only the rest. So worker processes screen side by side instead of queueing for the
+    database (SQLite's one writer, or PostgreSQL row locks) for the length of a screening."""
     events = [e for e in events if e.type in SCREENED_TYPES]
     if not events:
         return 0
-    with db.session() as s:
-        done = set(s.scalars(select(ProcessedEvent.event_id).where(
-            ProcessedEvent.consumer == CONSUMER, ProcessedEvent.event_id.in_([e.id for e in events]))))
-        screened = {(comment_id, revision) for comment_id, revision in s.execute(
-            select(VerdictRecord.comment_id, VerdictRecord.revision).where(
-                VerdictRecord.comment_id.in_({e.data["comment_id"] for e in events})))}
-        todo, seen = [], set()
-        for e in events:
-            key = (e.data["comment_id"], e.data["revision"])
-            if e.id in done or key in seen:
-                continue
-            seen.add(key)
-            if key not in screened:
-                todo.append(e)
-            else:
-                s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
+    with db.read_session() as s:
+        todo, _ = _unscreened(s, events)
         texts = dict(s.execute(select(ArticleText.slug, ArticleText.text).where(
             ArticleText.slug.in_({e.data["article"] for e in todo}))).all()) if todo else {}
-        verdicts = deps.screener().screen_batch([_submission(e, texts) for e in todo])
+    verdicts = dict(zip((_key(e) for e in todo),
+                        deps.screener().screen_batch([_submission(e, texts) for e in todo]), strict=True))
+    with db.session() as s:
+        todo, answered = _unscreened(s, events)
+        for e in answered:
+            s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
+        # never in practice (what is screened only grows), but a verdict must not be lost
+        missing = [e for e in todo if _key(e) not in verdicts]
+        if missing:
+            verdicts.update(zip((_key(e) for e in missing),
+                                deps.screener().screen_batch([_submission(e, texts) for e in missing]), strict=True))
         if todo:
-            _record(s, todo, verdicts)
+            _record(s, todo, [verdicts[_key(e)] for e in todo])
     return len(todo)
+
+
+def _key(e: Event) -> tuple[int, int]:
+    return e.data["comment_id"], e.data["revision"]
+
+
+def _unscreened(s: Session, events: Sequence[Event]) -> tuple[list[Event], list[Event]]:
+    """(events to screen, events whose comment revision already has a verdict); events
+    already processed, and repeats of a comment revision within the batch, in neither."""
+    done = set(s.scalars(select(ProcessedEvent.event_id).where(
+        ProcessedEvent.consumer == CONSUMER, ProcessedEvent.event_id.in_([e.id for e in events]))))
+    screened = {(comment_id, revision) for comment_id, revision in s.execute(
+        select(VerdictRecord.comment_id, VerdictRecord.revision).where(
+            VerdictRecord.comment_id.in_({e.data["comment_id"] for e in events})))}
+    todo, answered, seen = [], [], set()
+    for e in events:
+        key = _key(e)
+        if e.id in done or key in seen:
+            continue
+        seen.add(key)
+        (answered if key in screened else todo).append(e)
+    return todo, answered
 
 
 def _submission(e: Event, article_texts: dict[str, str]) -> Submission:

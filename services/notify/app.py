@@ -113,4 +113,5 @@ def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
     celery = celery or create_celery(rt)
     tick = kw.setdefault("tick", dispatcher(rt, celery))
     return rt.inline_consumer(["articles", "comments"], ProcessedEvent, handlers.EVENT_HANDLERS,
-                              rt.extra["deps"], after_commit=getattr(tick, "hurry", None), **kw)
+                              rt.extra["deps"], prepare=handlers.prepare_fan_out,
+                              after_commit=getattr(tick, "hurry", None), **kw)

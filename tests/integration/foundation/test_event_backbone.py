@@ -1,6 +1,7 @@
 """The event backbone's guarantees, on a real Redis server and real databases."""
 from __future__ import annotations
 
+import json
 import time
 
 from sqlalchemy import func, select
@@ -113,6 +114,40 @@ def test_a_poison_event_goes_to_the_dead_letter_stream_and_later_events_flow(red
     letters = read_dead_letters(redis_client, namespace)
     assert len(letters) == 2
     assert "not JSON" in letters[0]["reason"] and "unknown version" in letters[1]["reason"]
+    assert redis_client.xpending(stream, "g")["pending"] == 0
+
+
+def test_a_consumer_validates_only_the_types_it_handles_and_acks_the_rest(redis_client, namespace):
+    """Entries of types the consumer does not handle are acknowledged unread past their
+    envelope (a payload that breaks its schema does not matter to it); a broken envelope, or a
+    broken payload of a handled type, still goes to the dead-letter stream."""
+    stream = stream_name(namespace, "comments")
+
+    def raw(etype: str, data: dict) -> bytes:
+        return json.dumps({"id": "01J0000000000000000000000X", "type": etype, "version": 1,
+                           "occurred_at": "2026-01-01T00:00:00+00:00", "producer": "comments", "key": "9",
+                           "data": data}).encode()
+
+    redis_client.xadd(stream, {"event": raw("comment.submitted", {"nonsense": True})})  # not handled here
+    redis_client.xadd(stream, {"event": b"{not json"})
+    redis_client.xadd(stream, {"event": raw("comment.approved", {"comment_id": "not a number"})})
+    Publisher(redis_client, namespace).publish(_approved_event(3))
+    handled = []
+    c = StreamConsumer(redis_client, namespace, "g", ["comments"],
+                       lambda evs: handled.extend((e.type, e.key) for e in evs) or set(), block_ms=0,
+                       types=[EventType.COMMENT_APPROVED])
+    c.run_once(block_ms=0)
+    assert handled == [(EventType.COMMENT_APPROVED, "3")]
+    reasons = [letter["reason"] for letter in read_dead_letters(redis_client, namespace)]
+    assert len(reasons) == 2 and "not JSON" in reasons[0] and "invalid comment.approved payload" in reasons[1]
+    assert redis_client.xpending(stream, "g")["pending"] == 0
+
+    # an entry of an unhandled type alone in a read is acknowledged too, not left pending
+    Publisher(redis_client, namespace).publish(new_event(EventType.COMMENT_REJECTED, 4, {
+        "comment_id": 4, "article": "story", "author_key": "k", "previous_status": "pending",
+        "status": "rejected", "revision": 1}, "comments"))
+    assert c.run_once(block_ms=0) == 1
+    assert handled == [(EventType.COMMENT_APPROVED, "3")]
     assert redis_client.xpending(stream, "g")["pending"] == 0
 
 

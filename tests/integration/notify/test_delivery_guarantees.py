@@ -182,3 +182,62 @@ def test_mail_over_the_hourly_cap_rolls_into_a_digest(notify, smtp):
     assert sender.send_digest(address_id) == "sent"
     assert _statuses(rt) == ["sent"] * 4
     assert len(smtp.messages) == 3 and "digest" in smtp.messages[-1]["Subject"].lower()
+
+
+def test_a_batch_of_approvals_finds_its_subscribers_in_one_query_with_the_same_deliveries(notify):
+    """The consumer's batch path loads every subscription a batch can notify at once; what it
+    writes is what one approval at a time would write: the author is never told, a reply
+    subscription speaks for its address, the hourly cap counts the batch's own deliveries."""
+    from sqlalchemy import event as sa_event
+
+    from services.notify import handlers
+    from services.notify.models import ArticleInfo, ProcessedEvent
+    from shared.consumer import inline_batch_handler
+
+    rt, _, _ = notify
+    rt.extra["deps"].hourly_cap = 2
+    with rt.db.session() as s:
+        s.add_all([ArticleInfo(slug=slug, title=slug, status="published", revision=1) for slug in ("story", "other")])
+        subs = {"reader": ("article", "story", 0), "replier": ("replies", "story", 10),
+                "elsewhere": ("article", "other", 0), "author": ("article", "story", 0)}
+        for name, (kind, article, comment_id) in subs.items():
+            a = Address(email=f"{name}@example.org", email_key=f"key-{name}")
+            s.add(a)
+            s.flush()
+            s.add(Subscription(address_id=a.id, kind=kind, article=article, comment_id=comment_id, status="confirmed"))
+            if name == "replier":  # also subscribed to the whole article: the reply subscription speaks
+                s.add(Subscription(address_id=a.id, kind="article", article="story", status="confirmed"))
+
+    def approved(cid, article="story", ancestors=(), author="key-author", first=True):
+        return new_event(EventType.COMMENT_APPROVED, cid, {
+            "comment_id": cid, "article": article, "article_title": article, "author_key": author,
+            "author_name": "Ann", "excerpt": "hi", "previous_status": "pending", "status": "approved",
+            "revision": 1, "screened": True, "first_approval": first, "ancestor_ids": list(ancestors),
+            "parent_id": ancestors[-1] if ancestors else None}, "comments")
+
+    batch = [approved(11, ancestors=(10,)), approved(12, article="other", author="key-reader"),
+             approved(13, first=False), approved(14), approved(15)]
+    queries = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM subscriptions" in statement:
+            queries.append(statement)
+
+    sa_event.listen(rt.db.engine, "before_cursor_execute", count)
+    try:
+        handle = inline_batch_handler(rt.db, ProcessedEvent, "notify", handlers.EVENT_HANDLERS, rt.extra["deps"],
+                                      prepare=handlers.prepare_fan_out)
+        assert handle(batch) == set()
+    finally:
+        sa_event.remove(rt.db.engine, "before_cursor_execute", count)
+    assert len(queries) == 1
+    with rt.db.read_session() as s:
+        rows = s.execute(select(Address.email, Delivery.comment_id, Delivery.kind, Delivery.status)
+                         .join(Address, Address.id == Delivery.address_id).order_by(Delivery.id)).all()
+    got = sorted((email.split("@")[0], cid, str(kind), str(status)) for email, cid, kind, status in rows)
+    assert got == sorted([
+        ("reader", 11, "article", "pending"), ("replier", 11, "replies", "pending"),
+        ("elsewhere", 12, "article", "pending"),
+        ("reader", 14, "article", "pending"), ("replier", 14, "article", "pending"),
+        ("reader", 15, "article", "digest"), ("replier", 15, "article", "digest"),  # over the hourly cap of 2
+    ])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.moderation.screening import Decision, ModerationMode, Submission, load_policy
+from services.moderation.screening import Decision, ModerationMode, Submission
 from services.moderation.screening.checks.attacks import (
     _candidates, _entry_regex, _lexicon_regex, compile_attacks,
 )

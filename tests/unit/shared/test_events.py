@@ -17,6 +17,29 @@ def test_an_event_round_trips_through_json():
     assert (back.id, back.type, back.key, back.data) == (ev.id, ev.type, "1", ev.data)
 
 
+def test_a_decoded_event_is_handed_on_as_received_without_serialising_its_payload_again(monkeypatch):
+    from shared import events
+
+    raw = _ok().to_json()
+    back = decode(raw)
+    monkeypatch.setattr(events.CATALOGUE[(EventType.COMMENT_FLAGGED, 1)], "dump",
+                        lambda *a, **k: pytest.fail("serialised again"))
+    assert json.loads(back.to_json()) == json.loads(raw)
+
+
+def test_decoding_for_other_types_checks_only_the_envelope():
+    from shared.events import decode_if_wanted
+
+    doc = json.loads(_ok().to_json())
+    doc["data"] = {"comment_id": "not a number"}
+    assert decode_if_wanted(json.dumps(doc), [EventType.COMMENT_APPROVED]) is None
+    with pytest.raises(InvalidEvent, match="invalid comment.flagged payload"):
+        decode_if_wanted(json.dumps(doc), [EventType.COMMENT_FLAGGED])
+    doc["version"] = 7
+    with pytest.raises(InvalidEvent, match="unknown version"):
+        decode_if_wanted(json.dumps(doc), [EventType.COMMENT_APPROVED])
+
+
 def test_event_ids_sort_in_creation_order():
     ids = [_ok().id for _ in range(50)]
     assert ids == sorted(ids) and len(set(ids)) == 50
