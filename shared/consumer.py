@@ -179,6 +179,7 @@ class StreamConsumer:
             failed = self.handle_batch([ev for _, ev in events])
         except Exception:  # the whole batch failed: leave it pending for a retry
             log.exception("%s: batch of %d failed", self.group, len(events))
+            self._ack(ignored)
             return 0
         done = ignored + [e for e, ev in events if ev.id not in failed]
         if failed:
