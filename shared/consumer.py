@@ -256,8 +256,9 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
 
     The whole batch is one transaction. It is first tried as a plain one: one query for the
     events of the batch already applied, ``prepare(session, events, deps)`` (if given) to
-    load in one query what the handlers would otherwise look up one event at a time, each
-    event's handlers, one commit. If a handler fails, that transaction is rolled back and
+    load in one query what the handlers would otherwise look up one event at a time (it
+    may return a callable, run after the last handler: the comments service writes a
+    batch's summed counter changes there), each event's handlers, one commit. If a handler fails, that transaction is rolled back and
     the batch is applied again with each event in its own savepoint: the failing event is
     rolled back alone and reported failed (so it is redelivered), the others commit
     together. Either way a batch costs one commit, one write lock and one cache
@@ -291,8 +292,7 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
     def _all_at_once(todo: Sequence[Event]) -> None:
         with db.session() as s:
             applied = _applied(s, todo)
-            if prepare is not None:
-                prepare(s, [ev for ev in todo if ev.id not in applied], deps)
+            finish = prepare(s, [ev for ev in todo if ev.id not in applied], deps) if prepare else None
             marks = []
             for ev in todo:
                 if ev.id in applied:  # applied before, or earlier in this batch
@@ -301,6 +301,8 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
                     fn(s, ev, deps)
                 marks.append({"event_id": ev.id, "consumer": consumer})
                 applied.add(ev.id)
+            if finish is not None:  # what prepare deferred to the end of the batch
+                finish()
             # one multi-row insert at the end, not an ORM object per event (each of which the
             # next handler's query would flush on its own)
             if marks:

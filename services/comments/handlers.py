@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
@@ -91,9 +91,13 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     # columns that no one sets through the ORM, so they need neither the session's pending
     # changes flushed first nor the loaded objects updated (nothing in one command reads a
     # counter again): a batch of verdicts then flushes once, at its commit.
-    if delta and c.ancestor_ids:
-        s.execute(_COUNT_DESCENDANTS, {"b_ids": c.ancestor_ids, "b_delta": delta})
-    s.execute(_COUNT_APPROVED, {"b_slug": c.article, "b_delta": delta})
+    counters = s.info.get("counters")
+    if counters is not None:  # a batch of verdicts sums its changes; finish_batch writes them
+        counters.add(c, delta)
+    else:
+        if delta and c.ancestor_ids:
+            s.execute(_COUNT_DESCENDANTS, {"b_ids": c.ancestor_ids, "b_delta": delta})
+        s.execute(_COUNT_APPROVED, {"b_slug": c.article, "b_delta": delta})
     touched(s, c.article)
     article = s.get(ArticleProjection, c.article)
     title = (article.title if article is not None else "") or ""
@@ -341,8 +345,13 @@ def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
         return
     # The row as it is now, not as loaded: a moderator may have decided since (on PostgreSQL a
     # batch's comments are read at its start). Marking it screened in SQL checks and claims it
-    # at once; a decision committed first wins, one still in flight waits and then wins.
-    if not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
+    # at once; a decision committed first wins, one still in flight waits and then wins. A
+    # batch claims all its comments in one statement first (prepare_batch).
+    claimed = s.info.get("claimed")
+    if claimed is not None:
+        if c.id not in claimed:
+            return
+    elif not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
         return
     c.verdict, c.verdict_category = d["verdict"], d.get("category")
     c.verdict_reasons, c.verdict_scores, c.policy_version = d["reasons"], d["scores"], d["policy_version"]
@@ -359,22 +368,62 @@ def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
     c.screened = True
 
 
-def prepare_batch(s: Session, events, deps: Deps) -> None:
+def prepare_batch(s: Session, events, deps: Deps) -> Callable[[], None] | None:
     """Load the comments a batch of verdicts is about in one query (the handlers then find
-    them in the session instead of querying one by one)."""
-    ids = [ev.data["comment_id"] for ev in events if ev.type == EventType.COMMENT_MODERATED]
+    them in the session instead of querying one by one), claim in one statement those whose
+    verdict still applies, and have the batch's counter changes summed; returns what writes
+    the sums, for the end of the batch."""
+    verdicts = [ev.data for ev in events if ev.type == EventType.COMMENT_MODERATED]
+    ids = [d["comment_id"] for d in verdicts]
     comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all() if ids else []
     slugs = {c.article for c in comments}
     slugs.update(ev.data["slug"] for ev in events if ev.type in _ARTICLE_EVENTS)
     if not slugs:
-        return
-    # On PostgreSQL, lock every article the batch changes before any comment row (the claim in
-    # apply_verdict), in slug order: the order every other writer keeps (see _lock_article).
+        return None
+    # On PostgreSQL, lock every article the batch changes before any comment row (the claim
+    # below), in slug order: the order every other writer keeps (see _lock_article).
     # SQLite has one writer anyway.
     articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))
                          .order_by(ArticleProjection.slug).with_for_update()).all()
     # the session holds loaded objects weakly: keep them for the length of the transaction
     s.info["prepared"] = (comments, articles)
+    counters = s.info["counters"] = _Counters()
+    if verdicts:
+        pairs = sorted({(d["comment_id"], d["revision"]) for d in verdicts})
+        s.info["claimed"] = set(s.scalars(
+            update(Comment).where(tuple_(Comment.id, Comment.revision).in_(pairs),
+                                  Comment.moderator_decided.is_(False), Comment.screened.is_(False))
+            .values(screened=True).returning(Comment.id).execution_options(**_COUNTERS)))
+    return lambda: _write_counters(s, counters)
+
+
+class _Counters:
+    """A batch's counter changes, summed: per article the approved delta (and one thread
+    version bump), per ancestor comment the approved-descendants delta."""
+
+    def __init__(self) -> None:
+        self.approved: dict[str, int] = {}
+        self.descendants: dict[int, int] = {}
+
+    def add(self, c: Comment, delta: int) -> None:
+        self.approved[c.article] = self.approved.get(c.article, 0) + delta
+        if delta:
+            for ancestor in c.ancestor_ids or ():
+                self.descendants[ancestor] = self.descendants.get(ancestor, 0) + delta
+
+
+def _write_counters(s: Session, counters: _Counters) -> None:
+    """Write a batch's summed counter changes: one statement per article, one per distinct
+    delta for the ancestors (articles first, then comments in id order: the lock order)."""
+    del s.info["counters"]
+    for slug in sorted(counters.approved):
+        s.execute(_COUNT_APPROVED, {"b_slug": slug, "b_delta": counters.approved[slug]})
+    by_delta: dict[int, list[int]] = {}
+    for ancestor in sorted(counters.descendants):
+        if counters.descendants[ancestor]:
+            by_delta.setdefault(counters.descendants[ancestor], []).append(ancestor)
+    for delta, ancestors in by_delta.items():
+        s.execute(_COUNT_DESCENDANTS, {"b_ids": ancestors, "b_delta": delta})
 
 
 _ARTICLE_EVENTS = (EventType.ARTICLE_PUBLISHED, EventType.ARTICLE_UPDATED, EventType.ARTICLE_UNPUBLISHED,

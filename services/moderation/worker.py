@@ -1,18 +1,28 @@
 """Entry point of the moderation Celery worker: ``celery -A services.moderation.worker worker``."""
 import logging
 
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from services.moderation.app import create_celery, worker_runtime
 
 app = create_celery()
+log = logging.getLogger(__name__)
 
 
-@worker_process_init.connect
+@worker_init.connect
 def load_screener(**_kw) -> None:
-    """Load the policy and the classifier (a few seconds) as each pool process starts, not on
-    its first task: otherwise the first comments after a start or a restart wait for it."""
+    """Load the policy and train the classifier (a few seconds) once, in the worker's main
+    process before it forks its pool: every pool process, and every replacement of one that
+    died, starts with the models in memory (shared copy-on-write) instead of each training
+    its own while the others screen, or the first comments after a start waiting for it."""
     try:
         worker_runtime().extra["deps"].screener()
     except Exception:  # a broken policy file: logged here, and each task fails on it visibly
-        logging.getLogger(__name__).exception("could not load the screening policy")
+        log.exception("could not load the screening policy")
+
+
+@worker_process_init.connect
+def forget_inherited_connections(**_kw) -> None:
+    """A pool process must not use the database connections it inherited from the main
+    process (Redis clients check the process id themselves and reconnect)."""
+    worker_runtime().db.engine.dispose(close=False)

@@ -1,6 +1,8 @@
 """How screening verdicts land on comments (handlers only, on a throwaway SQLite database)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -127,10 +129,55 @@ def test_a_verdict_and_an_article_update_in_one_batch_both_move_the_thread_versi
         "slug": "a", "title": "A, revised", "status": "published", "comment_status": "open",
         "moderation_mode": "pre", "revision": 2}, "articles")
     batch = [_verdict(cid, "approve"), article]
-    with db.session() as s:  # as the consumer applies a batch: prepared, then each handler
-        handlers.prepare_batch(s, batch, deps)
+    _as_a_batch(db, deps, batch)
+    with db.read_session() as s:
+        assert s.get(ArticleProjection, "a").thread_version == before + 2
+
+
+def _as_a_batch(db, deps, batch, before=lambda s: None) -> None:
+    """As the consumer applies a batch: prepared, each handler, then what prepare deferred."""
+    with db.session() as s:
+        before(s)
+        finish = handlers.prepare_batch(s, batch, deps)
         for ev in batch:
             for fn in handlers.EVENT_HANDLERS[ev.type]:
                 fn(s, ev, deps)
+        if finish is not None:
+            finish()
+
+
+def test_a_batch_claims_its_comments_on_the_rows_as_they_are_now(db, deps):
+    """A batch claims every comment in one statement; one decided by a moderator after the
+    batch loaded it is not claimed, so the decision stands."""
+    from sqlalchemy import update
+
+    decided, other = _submit(db, deps), _submit(db, deps, body="Another civil remark.")
+
+    def loaded_then_decided_elsewhere(s):
+        assert s.get(Comment, decided).moderator_decided is False  # what the batch loaded
+        s.execute(update(Comment).where(Comment.id == decided).values(moderator_decided=True, status="removed")
+                  .execution_options(synchronize_session=False))
+
+    _as_a_batch(db, deps, [_verdict(decided, "approve"), _verdict(other, "approve")],
+                before=loaded_then_decided_elsewhere)
     with db.read_session() as s:
-        assert s.get(ArticleProjection, "a").thread_version == before + 2
+        assert (s.get(Comment, decided).status, s.get(Comment, other).status) == ("removed", "approved")
+        assert s.get(ArticleProjection, "a").approved_count == 1
+        approved = [json.loads(p)["data"]["comment_id"] for p in s.scalars(
+            select(Outbox.payload).where(Outbox.event_type == "comment.approved"))]
+    assert approved == [other]
+
+
+def test_a_batch_sums_its_counter_changes_to_what_one_at_a_time_gives(db, deps):
+    """Approvals and a rejection of replies in one batch: the article's approved count and each
+    ancestor's approved-descendants count end where one verdict at a time leaves them."""
+    root = _submit(db, deps)
+    _apply(db, deps, _verdict(root, "approve"))
+    child = _submit(db, deps, body="A reply.", parent_id=root)
+    _apply(db, deps, _verdict(child, "approve"))
+    replies = [_submit(db, deps, body=f"Reply {i}.", parent_id=child) for i in range(3)]
+    _as_a_batch(db, deps, [_verdict(replies[0], "approve"), _verdict(replies[1], "approve"),
+                           _verdict(replies[2], "reject")])
+    with db.read_session() as s:
+        assert s.get(ArticleProjection, "a").approved_count == 4
+        assert (s.get(Comment, root).approved_descendants, s.get(Comment, child).approved_descendants) == (3, 2)
