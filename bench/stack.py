@@ -103,8 +103,8 @@ class BenchStack:
         return self
 
     def _wait_settled(self, timeout: float = 180) -> None:
-        """Wait until the pipeline's processes (and the workers' pool processes) are idle: each
-        pool process loads its models as it starts, and a scenario that ran first would
+        """Wait until the pipeline's processes (and the workers' pool processes) are idle: the
+        moderation worker trains its models as it starts, and a scenario that ran first would
         measure that (at nice 6, under load, it can take a minute) instead of the pipeline."""
         def cpu_seconds() -> float:
             total = 0.0

@@ -63,7 +63,8 @@ _COUNT_DESCENDANTS = (update(Comment).where(Comment.id.in_(bindparam("b_ids", ex
                       .values(approved_descendants=Comment.approved_descendants + bindparam("b_delta"))
                       .execution_options(**_COUNTERS))
 _CLAIM_FOR_VERDICT = (update(Comment).where(Comment.id == bindparam("b_id"), Comment.revision == bindparam("b_revision"),
-                                             Comment.moderator_decided.is_(False), Comment.screened.is_(False))
+                                             Comment.moderator_decided.is_(False), Comment.screened.is_(False),
+                                             Comment.status != S.DELETED)
                       .values(screened=True).execution_options(**_COUNTERS))
 _COUNT_APPROVED = (update(ArticleProjection).where(ArticleProjection.slug == bindparam("b_slug"))
                    .values(approved_count=ArticleProjection.approved_count + bindparam("b_delta"),
@@ -92,7 +93,7 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     # changes flushed first nor the loaded objects updated (nothing in one command reads a
     # counter again): a batch of verdicts then flushes once, at its commit.
     counters = s.info.get("counters")
-    if counters is not None:  # a batch of verdicts sums its changes; finish_batch writes them
+    if counters is not None:  # a batch of verdicts sums its changes (see prepare_batch)
         counters.add(c, delta)
     else:
         if delta and c.ancestor_ids:
@@ -338,21 +339,27 @@ def project_article(s: Session, event: Event, deps: Deps) -> None:
 
 
 def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
-    """Apply screening to the revision it screened; a moderator's decision always wins."""
+    """Apply screening to the revision it screened; a moderator's decision always wins, and a
+    comment its author deleted meanwhile stays deleted."""
     d = event.data
     c = s.get(Comment, d["comment_id"])
-    if c is None or c.revision != d["revision"] or c.moderator_decided or c.screened:
+    if c is None or c.revision != d["revision"] or c.moderator_decided or c.screened or c.status == S.DELETED:
         return
-    # The row as it is now, not as loaded: a moderator may have decided since (on PostgreSQL a
-    # batch's comments are read at its start). Marking it screened in SQL checks and claims it
-    # at once; a decision committed first wins, one still in flight waits and then wins. A
-    # batch claims all its comments in one statement first (prepare_batch).
+    # The row as it is now, not as loaded: a moderator may have decided since. Marking it
+    # screened in SQL checks and claims it at once; a decision committed first wins, one still
+    # in flight waits and then wins. A batch has locked its articles and claimed all its
+    # comments in one statement already (prepare_batch); a verdict on its own takes its
+    # article's lock first, as every writer does (PostgreSQL), and reads the comment again.
     claimed = s.info.get("claimed")
     if claimed is not None:
         if c.id not in claimed:
             return
-    elif not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
-        return
+    else:
+        c = _locked(s, c)
+        if c.revision != d["revision"] or c.moderator_decided or c.screened or c.status == S.DELETED:
+            return
+        if not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
+            return
     c.verdict, c.verdict_category = d["verdict"], d.get("category")
     c.verdict_reasons, c.verdict_scores, c.policy_version = d["reasons"], d["scores"], d["policy_version"]
     why = "; ".join(r["message"] for r in d["reasons"])[:2000]
@@ -375,24 +382,25 @@ def prepare_batch(s: Session, events, deps: Deps) -> Callable[[], None] | None:
     the sums, for the end of the batch."""
     verdicts = [ev.data for ev in events if ev.type == EventType.COMMENT_MODERATED]
     ids = [d["comment_id"] for d in verdicts]
-    comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all() if ids else []
-    slugs = {c.article for c in comments}
+    slugs = set(s.scalars(select(Comment.article).where(Comment.id.in_(ids)).distinct())) if ids else set()
     slugs.update(ev.data["slug"] for ev in events if ev.type in _ARTICLE_EVENTS)
     if not slugs:
         return None
     # On PostgreSQL, lock every article the batch changes before any comment row (the claim
-    # below), in slug order: the order every other writer keeps (see _lock_article).
-    # SQLite has one writer anyway.
+    # below), in slug order: the order every other writer keeps (see _lock_article); then
+    # read the comments, so what the handlers see is what the writers that held those locks
+    # committed (a delete or a report just before). SQLite has one writer anyway.
     articles = s.scalars(select(ArticleProjection).where(ArticleProjection.slug.in_(slugs))
                          .order_by(ArticleProjection.slug).with_for_update()).all()
+    comments = s.scalars(select(Comment).where(Comment.id.in_(ids))).all() if ids else []
     # the session holds loaded objects weakly: keep them for the length of the transaction
     s.info["prepared"] = (comments, articles)
     counters = s.info["counters"] = _Counters()
     if verdicts:
         pairs = sorted({(d["comment_id"], d["revision"]) for d in verdicts})
         s.info["claimed"] = set(s.scalars(
-            update(Comment).where(tuple_(Comment.id, Comment.revision).in_(pairs),
-                                  Comment.moderator_decided.is_(False), Comment.screened.is_(False))
+            update(Comment).where(tuple_(Comment.id, Comment.revision).in_(pairs), Comment.moderator_decided.is_(False),
+                                  Comment.screened.is_(False), Comment.status != S.DELETED)
             .values(screened=True).returning(Comment.id).execution_options(**_COUNTERS)))
     return lambda: _write_counters(s, counters)
 
@@ -413,8 +421,8 @@ class _Counters:
 
 
 def _write_counters(s: Session, counters: _Counters) -> None:
-    """Write a batch's summed counter changes: one statement per article, one per distinct
-    delta for the ancestors (articles first, then comments in id order: the lock order)."""
+    """Write a batch's summed counter changes: one statement per article, then one per
+    distinct delta for the ancestor comments (articles before comments: the lock order)."""
     del s.info["counters"]
     for slug in sorted(counters.approved):
         s.execute(_COUNT_APPROVED, {"b_slug": slug, "b_delta": counters.approved[slug]})

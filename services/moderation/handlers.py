@@ -85,8 +85,9 @@ def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
 
     Screening runs outside any transaction: the batch is read (what is already screened, the
     articles' texts), screened, and only then written in one short write transaction, which
-    checks again what another worker wrote meanwhile (a redelivered batch, say) and records
-    only the rest. So worker processes screen side by side instead of queueing for the
+    checks again what another worker committed meanwhile (a redelivered batch, say) and
+    records only the rest (a verdict still uncommitted elsewhere makes this one fail on the
+    unique key, and the task is retried, finding it). So worker processes screen side by side instead of queueing for the
     database (SQLite's one writer, or PostgreSQL row locks) for the length of a screening."""
     events = [e for e in events if e.type in SCREENED_TYPES]
     if not events:

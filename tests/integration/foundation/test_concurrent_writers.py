@@ -156,3 +156,28 @@ def test_a_reply_on_a_post_moderation_article_locks_the_article_first(stack):
     second.finish()
     with rt.db.read_session() as s:
         assert s.get(ArticleProjection, "live").approved_count == 3
+
+
+def test_a_verdict_applied_on_its_own_locks_the_article_before_its_comment(stack):
+    """A verdict outside a batch (the usual case when traffic is light) keeps the same lock
+    order as every other writer: it used to claim its comment row and then wait for the
+    article, which a moderator's decision holds while it waits for the comment."""
+    if stack.runtimes["comments"].db.is_sqlite:
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer)")
+    from shared.events import EventType, new_event
+
+    stack.publish_article()
+    cid = stack.post_comment().get_json()["id"]
+    verdict = new_event(EventType.COMMENT_MODERATED, cid, {
+        "comment_id": cid, "revision": 1, "verdict": "approve", "category": None, "reasons": [], "scores": {},
+        "policy_version": "t"}, "moderation")
+    rt = stack.runtimes["comments"]
+    with rt.db.session() as holder:
+        holder.execute(select(ArticleProjection).where(ArticleProjection.slug == "story").with_for_update())
+        second = Second(rt, lambda s: handlers.apply_verdict(s, verdict, DEPS))
+        second.wait_until_blocked()
+        holder.execute(text("SELECT id FROM comments WHERE id = :a FOR UPDATE NOWAIT"), {"a": cid})
+    second.finish()
+    with rt.db.read_session() as s:
+        assert str(s.get(Comment, cid).status) == "approved"
+        assert s.get(ArticleProjection, "story").approved_count == 1

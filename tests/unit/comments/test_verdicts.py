@@ -181,3 +181,21 @@ def test_a_batch_sums_its_counter_changes_to_what_one_at_a_time_gives(db, deps):
     with db.read_session() as s:
         assert s.get(ArticleProjection, "a").approved_count == 4
         assert (s.get(Comment, root).approved_descendants, s.get(Comment, child).approved_descendants) == (3, 2)
+
+
+@pytest.mark.parametrize("path", ["one", "batch"])
+def test_a_verdict_on_a_comment_its_author_deleted_meanwhile_leaves_it_deleted(db, deps, path):
+    """Screening may answer after the author deleted the comment: it must not come back (it
+    did, as an approved comment with an empty body, announced to the subscribers)."""
+    cid = _submit(db, deps)
+    with db.session() as s:
+        handlers.delete_comment(s, s.get(Comment, cid), deps)
+    if path == "one":
+        _apply(db, deps, _verdict(cid, "approve"))
+    else:
+        _as_a_batch(db, deps, [_verdict(cid, "approve"), _verdict(_submit(db, deps, body="Another."), "approve")])
+    with db.read_session() as s:
+        assert str(s.get(Comment, cid).status) == "deleted"
+        approved = [json.loads(p)["data"]["comment_id"] for p in s.scalars(
+            select(Outbox.payload).where(Outbox.event_type == "comment.approved"))]
+    assert cid not in approved
