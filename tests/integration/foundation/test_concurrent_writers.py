@@ -181,3 +181,54 @@ def test_a_verdict_applied_on_its_own_locks_the_article_before_its_comment(stack
     with rt.db.read_session() as s:
         assert str(s.get(Comment, cid).status) == "approved"
         assert s.get(ArticleProjection, "story").approved_count == 1
+
+
+def test_a_batch_of_verdicts_acts_on_the_comments_as_the_lock_holders_left_them(stack):
+    """A batch reads its comments only after locking their articles: reader reports that hold
+    a post-moderation comment, committed while the batch waited for the article, are what the
+    batch acts on, so it ends as a verdict applied after those reports on its own does (it
+    read the comment first and acted on "approved")."""
+    if stack.runtimes["comments"].db.is_sqlite:
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer)")
+    from shared.events import EventType, new_event
+
+    stack.publish_article("live", mode="post")
+    first, reference, other = (stack.post_comment("live", body=f"A civil remark, {n}.").get_json()["id"]
+                               for n in ("first", "reference", "other"))  # shown at once, not yet screened
+    rt = stack.runtimes["comments"]
+
+    def report(cid, ip):
+        return lambda s: handlers.flag(s, cid, FlagReason.HATE, "", ip, DEPS)
+
+    def verdict(cid):
+        return new_event(EventType.COMMENT_MODERATED, cid, {
+            "comment_id": cid, "revision": 1, "verdict": "approve", "category": None, "reasons": [], "scores": {},
+            "policy_version": "t"}, "moderation")
+
+    for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):  # the reference: three reports, then its verdict alone
+        rt.write(report(reference, ip))
+    rt.write(lambda s: handlers.apply_verdict(s, verdict(reference), DEPS))
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        rt.write(report(first, ip))
+    batch = [verdict(first), verdict(other)]
+
+    def apply_batch(s):
+        finish = handlers.prepare_batch(s, batch, DEPS)
+        for ev in batch:
+            handlers.apply_verdict(s, ev, DEPS)
+        if finish is not None:
+            finish()
+
+    with rt.db.session() as holder:  # the third report holds the comment, under the article's lock
+        report(first, "10.0.0.3")(holder)
+        holder.flush()
+        second = Second(rt, apply_batch)
+        second.wait_until_blocked()
+    second.finish()
+    with rt.db.read_session() as s:
+        state = {cid: (str(c.status), c.held, c.screened) for cid in (first, reference)
+                 for c in [s.get(Comment, cid)]}
+        shown = s.scalar(select(func.count()).select_from(Comment).where(Comment.article == "live",
+                                                                        Comment.status == "approved"))
+        assert state[first] == state[reference]
+        assert s.get(ArticleProjection, "live").approved_count == shown
