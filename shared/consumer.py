@@ -258,10 +258,10 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
     events of the batch already applied, ``prepare(session, events, deps)`` (if given) to
     load in one query what the handlers would otherwise look up one event at a time (it
     may return a callable, run after the last handler: the comments service writes a
-    batch's summed counter changes there), each event's handlers, one commit. If a handler fails, that transaction is rolled back and
-    the batch is applied again with each event in its own savepoint: the failing event is
-    rolled back alone and reported failed (so it is redelivered), the others commit
-    together. Either way a batch costs one commit, one write lock and one cache
+    batch's summed counter changes there), each event's handlers, one commit. If a handler
+    fails, that transaction is rolled back and the batch is applied again with each event in
+    its own savepoint: the failing event is rolled back alone and reported failed (so it is
+    redelivered), the others commit together. Either way a batch costs one commit, one write lock and one cache
     invalidation, not one per event. If the commit itself fails, every event of the batch
     is reported failed and redelivered (nothing of it was committed). A batch of one goes
     through ``apply_once``. ``after_commit()`` runs after a commit that applied at least one

@@ -62,9 +62,10 @@ _COUNTERS = {"synchronize_session": False, "autoflush": False}
 _COUNT_DESCENDANTS = (update(Comment).where(Comment.id.in_(bindparam("b_ids", expanding=True)))
                       .values(approved_descendants=Comment.approved_descendants + bindparam("b_delta"))
                       .execution_options(**_COUNTERS))
+#: a comment a screening verdict may still land on (as ``apply_verdict`` checks it in Python)
+_AWAITS_VERDICT = (Comment.moderator_decided.is_(False), Comment.screened.is_(False), Comment.status != S.DELETED)
 _CLAIM_FOR_VERDICT = (update(Comment).where(Comment.id == bindparam("b_id"), Comment.revision == bindparam("b_revision"),
-                                             Comment.moderator_decided.is_(False), Comment.screened.is_(False),
-                                             Comment.status != S.DELETED)
+                                             *_AWAITS_VERDICT)
                       .values(screened=True).execution_options(**_COUNTERS))
 _COUNT_APPROVED = (update(ArticleProjection).where(ArticleProjection.slug == bindparam("b_slug"))
                    .values(approved_count=ArticleProjection.approved_count + bindparam("b_delta"),
@@ -343,23 +344,23 @@ def apply_verdict(s: Session, event: Event, deps: Deps) -> None:
     comment its author deleted meanwhile stays deleted."""
     d = event.data
     c = s.get(Comment, d["comment_id"])
-    if c is None or c.revision != d["revision"] or c.moderator_decided or c.screened or c.status == S.DELETED:
+    if c is None:
         return
-    # The row as it is now, not as loaded: a moderator may have decided since. Marking it
-    # screened in SQL checks and claims it at once; a decision committed first wins, one still
-    # in flight waits and then wins. A batch has locked its articles and claimed all its
-    # comments in one statement already (prepare_batch); a verdict on its own takes its
-    # article's lock first, as every writer does (PostgreSQL), and reads the comment again.
+    # A batch has locked its articles, read its comments and claimed them in one statement
+    # already (prepare_batch); a verdict on its own takes its article's lock first, as every
+    # writer does (PostgreSQL), and reads the comment again.
     claimed = s.info.get("claimed")
+    if claimed is None:
+        c = _locked(s, c)
+    if c.revision != d["revision"] or c.moderator_decided or c.screened or c.status == S.DELETED:
+        return  # (c.screened also stops a second verdict event for the same revision in a batch)
+    # The row as it is now, not as loaded: marking it screened in SQL checks and claims it at
+    # once; a decision committed first wins, one still in flight waits and then wins.
     if claimed is not None:
         if c.id not in claimed:
             return
-    else:
-        c = _locked(s, c)
-        if c.revision != d["revision"] or c.moderator_decided or c.screened or c.status == S.DELETED:
-            return
-        if not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
-            return
+    elif not s.execute(_CLAIM_FOR_VERDICT, {"b_id": c.id, "b_revision": d["revision"]}).rowcount:
+        return
     c.verdict, c.verdict_category = d["verdict"], d.get("category")
     c.verdict_reasons, c.verdict_scores, c.policy_version = d["reasons"], d["scores"], d["policy_version"]
     why = "; ".join(r["message"] for r in d["reasons"])[:2000]
@@ -399,8 +400,7 @@ def prepare_batch(s: Session, events, deps: Deps) -> Callable[[], None] | None:
     if verdicts:
         pairs = sorted({(d["comment_id"], d["revision"]) for d in verdicts})
         s.info["claimed"] = set(s.scalars(
-            update(Comment).where(tuple_(Comment.id, Comment.revision).in_(pairs), Comment.moderator_decided.is_(False),
-                                  Comment.screened.is_(False), Comment.status != S.DELETED)
+            update(Comment).where(tuple_(Comment.id, Comment.revision).in_(pairs), *_AWAITS_VERDICT)
             .values(screened=True).returning(Comment.id).execution_options(**_COUNTERS)))
     return lambda: _write_counters(s, counters)
 

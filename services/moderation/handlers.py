@@ -87,8 +87,10 @@ def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
     articles' texts), screened, and only then written in one short write transaction, which
     checks again what another worker committed meanwhile (a redelivered batch, say) and
     records only the rest (a verdict still uncommitted elsewhere makes this one fail on the
-    unique key, and the task is retried, finding it). So worker processes screen side by side instead of queueing for the
-    database (SQLite's one writer, or PostgreSQL row locks) for the length of a screening."""
+    unique key, and the task is retried, finding it). So worker processes screen side by
+    side instead of queueing for the database (SQLite's one writer, or PostgreSQL row locks)
+    for the length of a screening. What the write finds still to record is a part of what
+    the read found (verdicts and processed marks are only ever added, together)."""
     events = [e for e in events if e.type in SCREENED_TYPES]
     if not events:
         return 0
@@ -102,11 +104,6 @@ def screen_comments(db: Database, events: Sequence[Event], deps: Deps) -> int:
         todo, answered = _unscreened(s, events)
         for e in answered:
             s.add(ProcessedEvent(event_id=e.id, consumer=CONSUMER))
-        # never in practice (what is screened only grows), but a verdict must not be lost
-        missing = [e for e in todo if _key(e) not in verdicts]
-        if missing:
-            verdicts.update(zip((_key(e) for e in missing),
-                                deps.screener().screen_batch([_submission(e, texts) for e in missing]), strict=True))
         if todo:
             _record(s, todo, [verdicts[_key(e)] for e in todo])
     return len(todo)

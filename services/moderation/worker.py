@@ -24,5 +24,7 @@ def load_screener(**_kw) -> None:
 @worker_process_init.connect
 def forget_inherited_connections(**_kw) -> None:
     """A pool process must not use the database connections it inherited from the main
-    process (Redis clients check the process id themselves and reconnect)."""
-    worker_runtime().db.engine.dispose(close=False)
+    process (Redis clients check the process id themselves and reconnect). Nothing to do if
+    the main process could not build the runtime (each task then fails on it visibly)."""
+    if worker_runtime.cache_info().currsize:
+        worker_runtime().db.engine.dispose(close=False)
