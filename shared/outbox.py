@@ -41,8 +41,10 @@ def insert_events(session, outbox_model, events: list[Event]) -> None:
     leaves them to the next flush): for a batch writer whose transaction writes its events
     only through this call, so their outbox order is still the order it chose."""
     if events:
-        session.execute(insert(outbox_model), [{"event_id": ev.id, "event_type": str(ev.type),
-                                                "payload": ev.to_json()} for ev in events])
+        session.flush()  # what the session holds goes first, as an ORM statement would flush it
+        # Core on the session's connection: the ORM's bulk insert costs several times as much
+        session.connection().execute(insert(outbox_model.__table__), [
+            {"event_id": ev.id, "event_type": str(ev.type), "payload": ev.to_json()} for ev in events])
 
 
 def wake_relay(client: redis.Redis | None, namespace: str, producer: str) -> None:

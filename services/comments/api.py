@@ -112,7 +112,8 @@ class Comments(MethodView):
     @limiter.limit(ratelimit.POST_COMMENT)
     def post(self, data):
         """Post a comment or a reply"""
-        c, token = rt().write(lambda s: handlers.submit_comment(s, data, deps(), request.remote_addr or ""))
+        draft = handlers.draft_comment(data, deps(), request.remote_addr or "")
+        c, token = rt().write(lambda s: handlers.store_comment(s, draft, deps()))
         body = {"id": c.id, "status": str(c.status), "edit_token": token,
                 "editable_until": c.created_at + deps().edit_window, "comment": own_view(c)}
         return body, 201 if c.status == CommentStatus.APPROVED else 202

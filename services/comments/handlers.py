@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
@@ -24,7 +24,7 @@ from shared.auth import email_key
 from shared.db import utcnow
 from shared.errors import ApiError
 from shared.events import Event, EventType, new_event
-from shared.outbox import add_events
+from shared.outbox import add_events, insert_events
 
 PRODUCER = "comments"
 S = CommentStatus
@@ -151,7 +151,11 @@ def _submitted_event(c: Comment, etype: EventType, mode: str) -> Event:
 
 
 def open_article(s: Session, slug: str) -> ArticleProjection:
-    a = s.get(ArticleProjection, slug)
+    return _open(s.get(ArticleProjection, slug), slug)
+
+
+def _open(a, slug: str):
+    """``a`` (an article or a row of its columns) when it takes comments; else the error why."""
     if a is None or a.status == "deleted":
         raise ApiError(404, f"No article {slug!r}.", details={"article": ["Unknown article."]})
     if a.status != "published":
@@ -161,39 +165,70 @@ def open_article(s: Session, slug: str) -> ArticleProjection:
     return a
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A new comment's column values that need no database (rendered, hashed, stamped) and
+    its edit token: made before the write transaction, so the write lock (all of SQLite's)
+    is held only for the reads and writes."""
+
+    values: dict
+    parent_id: int | None
+    token: str
+
+
+def draft_comment(data: dict, deps: Deps, ip: str = "") -> Draft:
+    token, now, anchor = secrets.token_urlsafe(24), deps.now(), data.get("anchor") or {}
+    return Draft(values=dict(
+        article=data["article"], author_name=data["author_name"], author_email=data["author_email"],
+        author_key=email_key(deps.email_hmac_key, data["author_email"]), ip_hash=deps.ip_hash(ip),
+        body_md=data["body"], body_html=render_markdown(data["body"]),
+        anchor_paragraph=anchor.get("paragraph_id"), anchor_quote=anchor.get("quote"),
+        status=S.PENDING, edit_token_hash=hash_edit_token(token), created_at=now, updated_at=now,
+    ), parent_id=data.get("parent_id"), token=token)
+
+
 def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Comment, str]:
     """Store a new comment (pending, or approved at once on post-moderation articles)."""
-    article = open_article(s, data["article"])
+    return store_comment(s, draft_comment(data, deps, ip), deps)
+
+
+#: The post path's statements, run as Core on the session's connection: the ORM's unit of
+#: work cost several times the writes themselves, all of it inside the write transaction
+#: (on SQLite, while holding the one write lock every post queues on).
+_ARTICLE_GATE = select(ArticleProjection.slug, ArticleProjection.status, ArticleProjection.comment_status,
+                       ArticleProjection.moderation_mode).where(ArticleProjection.slug == bindparam("b_slug"))
+_INSERT_COMMENT = insert(Comment.__table__)
+#: the model's scalar column defaults, so the object a new comment is answered with holds what
+#: its row holds
+_DEFAULTS = {col.key: col.default.arg for col in Comment.__table__.c if col.default is not None and col.default.is_scalar}
+
+
+def store_comment(s: Session, draft: Draft, deps: Deps) -> tuple[Comment, str]:
+    """The transactional half of :func:`submit_comment`. On a pre-moderation article the
+    comment returned is not in the session (nothing else in the transaction changes it)."""
+    conn, slug = s.connection(), draft.values["article"]
+    article = _open(conn.execute(_ARTICLE_GATE, {"b_slug": slug}).one_or_none(), slug)
     if article.moderation_mode == "post":  # approved at once: counters move below
         _lock_article(s, article.slug)
     parent = None
-    if data.get("parent_id") is not None:
-        parent = s.get(Comment, data["parent_id"])
+    if draft.parent_id is not None:
+        parent = s.get(Comment, draft.parent_id)
         if parent is None or parent.article != article.slug or parent.status != S.APPROVED:
             raise ApiError(422, "The parent comment is not in this discussion.",
                            details={"parent_id": ["No approved comment with this id on this article."]})
         # deeper replies attach to the deepest allowed ancestor, keeping the thread readable
         while parent.depth >= deps.max_depth:
             parent = s.get(Comment, parent.parent_id)
-    token = secrets.token_urlsafe(24)
-    anchor = data.get("anchor") or {}
-    c = Comment(
-        article=article.slug, parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        path=(f"{parent.path}{parent.id}/" if parent else ""), depth=(parent.depth + 1) if parent else 0,
-        author_name=data["author_name"], author_email=data["author_email"],
-        author_key=email_key(deps.email_hmac_key, data["author_email"]), ip_hash=deps.ip_hash(ip),
-        body_md=data["body"], body_html=render_markdown(data["body"]),
-        anchor_paragraph=anchor.get("paragraph_id"), anchor_quote=anchor.get("quote"),
-        status=S.PENDING, edit_token_hash=hash_edit_token(token), created_at=deps.now(), updated_at=deps.now(),
-    )
-    s.add(c)
-    s.flush()
-    add_events(s, Outbox, [_submitted_event(c, EventType.COMMENT_SUBMITTED, article.moderation_mode)])
+    values = {**_DEFAULTS, **draft.values, "parent_id": parent.id if parent else None,
+              "root_id": (parent.root_id or parent.id) if parent else None,
+              "path": f"{parent.path}{parent.id}/" if parent else "", "depth": (parent.depth + 1) if parent else 0}
+    c = Comment(id=conn.execute(_INSERT_COMMENT, values).inserted_primary_key[0], **values)
+    insert_events(s, Outbox, [_submitted_event(c, EventType.COMMENT_SUBMITTED, article.moderation_mode)])
     if article.moderation_mode == "post":
+        c = s.get(Comment, c.id)
         change_status(s, c, S.APPROVED, actor=str(Actor.SCREENING), action="post-moderation",
                       reason="shown before screening (post-moderation article)", screened=False)
-    return c, token
+    return c, draft.token
 
 
 def own_comment(s: Session, comment_id: int, token: str | None) -> Comment:

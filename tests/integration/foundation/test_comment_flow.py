@@ -21,6 +21,8 @@ def test_author_sees_own_pending_comment_only_with_the_edit_token(stack):
     created = stack.post_comment().get_json()
     own = stack.comments.get(f"/api/comments/{created['id']}", headers={"X-Edit-Token": created["edit_token"]})
     assert own.status_code == 200 and own.get_json()["status"] == "pending"
+    # the post is answered from the values it wrote, not a read back: it must match the row
+    assert created["comment"] == own.get_json()
     other = stack.comments.get(f"/api/comments/{created['id']}", headers={"X-Edit-Token": "wrong"})
     assert other.status_code == 403
     assert "author_email" not in own.get_json()
