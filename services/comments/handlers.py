@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import bindparam, func, insert, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
                                       ModerationLog, Outbox, Vote)
@@ -198,14 +198,14 @@ def submit_comment(s: Session, data: dict, deps: Deps, ip: str = "") -> tuple[Co
 _ARTICLE_GATE = select(ArticleProjection.slug, ArticleProjection.status, ArticleProjection.comment_status,
                        ArticleProjection.moderation_mode).where(ArticleProjection.slug == bindparam("b_slug"))
 _INSERT_COMMENT = insert(Comment.__table__)
-#: the model's scalar column defaults, so the object a new comment is answered with holds what
-#: its row holds
-_DEFAULTS = {col.key: col.default.arg for col in Comment.__table__.c if col.default is not None and col.default.is_scalar}
+#: what a new row holds in the columns a draft leaves out (the model's scalar defaults, else
+#: NULL), so the comment object made from its values holds every column, as if loaded
+_DEFAULTS = {col.key: col.default.arg if col.default is not None else None for col in Comment.__table__.c
+             if not col.primary_key and (col.default is None or col.default.is_scalar)}
 
 
 def store_comment(s: Session, draft: Draft, deps: Deps) -> tuple[Comment, str]:
-    """The transactional half of :func:`submit_comment`. On a pre-moderation article the
-    comment returned is not in the session (nothing else in the transaction changes it)."""
+    """The transactional half of :func:`submit_comment`."""
     conn, slug = s.connection(), draft.values["article"]
     article = _open(conn.execute(_ARTICLE_GATE, {"b_slug": slug}).one_or_none(), slug)
     if article.moderation_mode == "post":  # approved at once: counters move below
@@ -223,9 +223,10 @@ def store_comment(s: Session, draft: Draft, deps: Deps) -> tuple[Comment, str]:
               "root_id": (parent.root_id or parent.id) if parent else None,
               "path": f"{parent.path}{parent.id}/" if parent else "", "depth": (parent.depth + 1) if parent else 0}
     c = Comment(id=conn.execute(_INSERT_COMMENT, values).inserted_primary_key[0], **values)
+    make_transient_to_detached(c)  # as if loaded: in the session, later changes to it flushed
+    s.add(c)
     insert_events(s, Outbox, [_submitted_event(c, EventType.COMMENT_SUBMITTED, article.moderation_mode)])
     if article.moderation_mode == "post":
-        c = s.get(Comment, c.id)
         change_status(s, c, S.APPROVED, actor=str(Actor.SCREENING), action="post-moderation",
                       reason="shown before screening (post-moderation article)", screened=False)
     return c, draft.token

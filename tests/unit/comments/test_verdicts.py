@@ -199,3 +199,15 @@ def test_a_verdict_on_a_comment_its_author_deleted_meanwhile_leaves_it_deleted(d
         approved = [json.loads(p)["data"]["comment_id"] for p in s.scalars(
             select(Outbox.payload).where(Outbox.event_type == "comment.approved"))]
     assert cid not in approved
+
+
+def test_a_new_comment_is_in_its_session_so_later_changes_in_the_transaction_are_written(db, deps):
+    # the post path inserts the row as a Core statement; the object it returns must still be
+    # the session's (the seed scripts set a comment's score and date right after posting it)
+    with db.session() as s:
+        c, _ = handlers.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
+                                           "body": "hi"}, deps)
+        assert s.get(Comment, c.id) is c
+        c.score = 7
+    with db.read_session() as s:
+        assert s.get(Comment, c.id).score == 7
