@@ -22,10 +22,10 @@ from typing import Callable
 import redis
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from shared.bus import Publisher, relay_wake_key
-from shared.db import Database, utcnow
+from shared.db import Database, insert_rows, utcnow
 from shared.events import Event
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,10 @@ def add_events(session, outbox_model, events: list[Event]) -> None:
 
 
 def insert_events(session, outbox_model, events: list[Event]) -> None:
-    """Write a batch's events as one multi-row insert, now and in list order (``add_events``
-    leaves them to the next flush): for a batch writer whose transaction writes its events
-    only through this call, so their outbox order is still the order it chose."""
-    if events:
-        session.flush()  # what the session holds goes first, as an ORM statement would flush it
-        # Core on the session's connection: the ORM's bulk insert costs several times as much
-        session.connection().execute(insert(outbox_model.__table__), [
-            {"event_id": ev.id, "event_type": str(ev.type), "payload": ev.to_json()} for ev in events])
+    """Write events now, in list order (``add_events`` leaves them to the next flush), after
+    flushing what the session holds, so events added before them stay before them."""
+    insert_rows(session, outbox_model, [{"event_id": ev.id, "event_type": str(ev.type), "payload": ev.to_json()}
+                                        for ev in events])
 
 
 def wake_relay(client: redis.Redis | None, namespace: str, producer: str) -> None:

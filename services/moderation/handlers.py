@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services.moderation.models import ArticleText, Outbox, ProcessedEvent, VerdictRecord
 from services.moderation.screening import (AuthorHistory, Category, Decision, ModerationMode, Screener,
                                            Submission, Verdict)
-from shared.db import Database
+from shared.db import Database, insert_rows
 from shared.events import Event, EventType, new_event
 from shared.outbox import insert_events
 from shared.text import html_to_text
@@ -113,14 +113,21 @@ def _key(e: Event) -> tuple[int, int]:
     return e.data["comment_id"], e.data["revision"]
 
 
+#: the two reads of :func:`_unscreened`, built once and run as Core (a task runs them twice)
+_PROCESSED = select(ProcessedEvent.__table__.c.event_id).where(
+    ProcessedEvent.__table__.c.consumer == CONSUMER,
+    ProcessedEvent.__table__.c.event_id.in_(bindparam("b_ids", expanding=True)))
+_VERDICTS_OF = select(VerdictRecord.__table__.c.comment_id, VerdictRecord.__table__.c.revision).where(
+    VerdictRecord.__table__.c.comment_id.in_(bindparam("b_ids", expanding=True)))
+
+
 def _unscreened(s: Session, events: Sequence[Event]) -> tuple[list[Event], list[Event]]:
     """(events to screen, events whose comment revision already has a verdict); events
     already processed, and repeats of a comment revision within the batch, in neither."""
-    done = set(s.scalars(select(ProcessedEvent.event_id).where(
-        ProcessedEvent.consumer == CONSUMER, ProcessedEvent.event_id.in_([e.id for e in events]))))
-    screened = {(comment_id, revision) for comment_id, revision in s.execute(
-        select(VerdictRecord.comment_id, VerdictRecord.revision).where(
-            VerdictRecord.comment_id.in_({e.data["comment_id"] for e in events})))}
+    conn = s.connection()
+    done = set(conn.execute(_PROCESSED, {"b_ids": [e.id for e in events]}).scalars())
+    screened = {(comment_id, revision) for comment_id, revision in conn.execute(
+        _VERDICTS_OF, {"b_ids": sorted({e.data["comment_id"] for e in events})})}
     todo, answered, seen = [], [], set()
     for e in events:
         key = _key(e)
@@ -157,6 +164,6 @@ def _record(s: Session, events: Sequence[Event], verdicts: Sequence[Verdict]) ->
                         "event_id": out.id})
         outbox.append(out)
         processed.append({"event_id": e.id, "consumer": CONSUMER})
-    s.execute(insert(VerdictRecord), records)
-    s.execute(insert(ProcessedEvent), processed)
+    insert_rows(s, VerdictRecord, records)
+    insert_rows(s, ProcessedEvent, processed)
     insert_events(s, Outbox, outbox)
