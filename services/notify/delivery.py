@@ -171,14 +171,22 @@ def release_stale_claims(db: Database, deps: Deps, lease: timedelta) -> int:
 
 
 def due_deliveries(db: Database, deps: Deps, requeue_after: timedelta, limit: int = 5000) -> list[int]:
-    """Pending deliveries that are due and not already waiting in the queue; marks them enqueued."""
+    """Pending deliveries that are due and not already waiting in the queue; marks them enqueued.
+
+    Looked for first in a read transaction: the consumer asks after every batch of approvals,
+    almost always finding none, and a write transaction (on SQLite, the one write lock every
+    post queues on) is taken only when there are some to mark."""
     now = deps.now()
-    with db.session() as s:
-        ids = list(s.scalars(select(Delivery.id).where(
-            Delivery.status == D.PENDING,
-            (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
-            (Delivery.enqueued_at.is_(None)) | (Delivery.enqueued_at < now - requeue_after),
-        ).order_by(Delivery.id).limit(limit)))
+    due = (select(Delivery.id).where(
+        Delivery.status == D.PENDING,
+        (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+        (Delivery.enqueued_at.is_(None)) | (Delivery.enqueued_at < now - requeue_after),
+    ).order_by(Delivery.id).limit(limit))
+    with db.read_session() as s:
+        if s.scalar(due.limit(1)) is None:
+            return []
+    with db.session() as s:  # again: another consumer may have marked them meanwhile
+        ids = list(s.scalars(due))
         if ids:
             s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(enqueued_at=now))
     return ids
