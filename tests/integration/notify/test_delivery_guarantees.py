@@ -241,3 +241,28 @@ def test_a_batch_of_approvals_finds_its_subscribers_in_one_query_with_the_same_d
         ("reader", 14, "article", "pending"), ("replier", 14, "article", "pending"),
         ("reader", 15, "article", "digest"), ("replier", 15, "article", "digest"),  # over the hourly cap of 2
     ])
+
+
+
+def test_looking_for_due_deliveries_opens_a_write_transaction_only_when_some_are_due(notify, monkeypatch):
+    """The consumer asks after every batch of approvals and nearly always nothing is due; a
+    write transaction each time would queue every post behind it (SQLite has one writer)."""
+    from services.notify.delivery import due_deliveries
+
+    rt, _, _ = notify
+    write, opened = rt.db.session, []
+
+    def counted():
+        opened.append(1)
+        return write()
+
+    def due():
+        with monkeypatch.context() as m:
+            m.setattr(rt.db, "session", counted)
+            return due_deliveries(rt.db, rt.extra["deps"], timedelta(minutes=15))
+
+    assert due() == [] and opened == []
+    _subscriber(rt)
+    _fan_out(rt, _approved())
+    assert len(due()) == 1 and opened == [1]  # marked enqueued, in a write transaction
+    assert due() == [] and opened == [1]  # enqueued now: nothing due again
