@@ -33,11 +33,10 @@ from dataclasses import dataclass
 from typing import Callable, Collection, Iterable, Sequence
 
 import redis
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.bus import dead_letter, stream_name
-from shared.db import Database, insert_rows
+from shared.db import Database, insert_rows, processed_ids
 from shared.events import Event, EventType, InvalidEvent, decode_if_wanted
 
 log = logging.getLogger(__name__)
@@ -261,8 +260,8 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
     batch's summed counter changes there), each event's handlers, one commit. If a handler
     fails, that transaction is rolled back and the batch is applied again with each event in
     its own savepoint: the failing event is rolled back alone and reported failed (so it is
-    redelivered), the others commit together. Either way a batch costs one commit, one write lock and one cache
-    invalidation, not one per event. If the commit itself fails, every event of the batch
+    redelivered), the others commit together. Either way a batch costs one commit, one write
+    lock and one cache invalidation, not one per event. If the commit itself fails, every event of the batch
     is reported failed and redelivered (nothing of it was committed). A batch of one goes
     through ``apply_once``. ``after_commit()`` runs after a commit that applied at least one
     event (the comments service wakes its relay there, as the API does after a write).
@@ -284,17 +283,9 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
             after_commit()
         return failed
 
-    marked = processed_model.__table__.c
-    applied_query = select(marked.event_id).where(marked.consumer == consumer,
-                                                  marked.event_id.in_(bindparam("b_ids", expanding=True)))
-
-    def _applied(s, todo: Sequence[Event]) -> set[str]:
-        # Core, built once: the ORM's handling of a select costs more than the query
-        return set(s.connection().execute(applied_query, {"b_ids": [ev.id for ev in todo]}).scalars())
-
     def _all_at_once(todo: Sequence[Event]) -> None:
         with db.session() as s:
-            applied = _applied(s, todo)
+            applied = processed_ids(s, processed_model, consumer, [ev.id for ev in todo])
             finish = prepare(s, [ev for ev in todo if ev.id not in applied], deps) if prepare else None
             marks = []
             for ev in todo:

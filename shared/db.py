@@ -19,6 +19,7 @@ that dies, so a killed writer never leaves it held.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import DateTime, Integer, String, Text, create_engine, event, insert
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -189,6 +190,19 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def processed_ids(session: Session, processed_model, consumer: str, event_ids: list[str]) -> set[str]:
+    """Which of ``event_ids`` ``consumer`` has already applied (one query, run as Core: the
+    ORM's handling of a select costs more than the query, and consumers ask once per batch)."""
+    return set(session.connection().execute(_processed_query(processed_model, consumer),
+                                            {"b_ids": event_ids}).scalars())
+
+
+@functools.cache
+def _processed_query(processed_model, consumer: str):
+    t = processed_model.__table__.c
+    return select(t.event_id).where(t.consumer == consumer, t.event_id.in_(bindparam("b_ids", expanding=True)))
 
 
 class ApiTokenMixin:

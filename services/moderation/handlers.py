@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.moderation.models import ArticleText, Outbox, ProcessedEvent, VerdictRecord
 from services.moderation.screening import (AuthorHistory, Category, Decision, ModerationMode, Screener,
                                            Submission, Verdict)
-from shared.db import Database, insert_rows
+from shared.db import Database, insert_rows, processed_ids
 from shared.events import Event, EventType, new_event
 from shared.outbox import insert_events
 from shared.text import html_to_text
@@ -113,10 +113,8 @@ def _key(e: Event) -> tuple[int, int]:
     return e.data["comment_id"], e.data["revision"]
 
 
-#: the two reads of :func:`_unscreened`, built once and run as Core (a task runs them twice)
-_PROCESSED = select(ProcessedEvent.__table__.c.event_id).where(
-    ProcessedEvent.__table__.c.consumer == CONSUMER,
-    ProcessedEvent.__table__.c.event_id.in_(bindparam("b_ids", expanding=True)))
+#: the verdicts already recorded for some comments, built once and run as Core (a task asks
+#: twice)
 _VERDICTS_OF = select(VerdictRecord.__table__.c.comment_id, VerdictRecord.__table__.c.revision).where(
     VerdictRecord.__table__.c.comment_id.in_(bindparam("b_ids", expanding=True)))
 
@@ -124,9 +122,8 @@ _VERDICTS_OF = select(VerdictRecord.__table__.c.comment_id, VerdictRecord.__tabl
 def _unscreened(s: Session, events: Sequence[Event]) -> tuple[list[Event], list[Event]]:
     """(events to screen, events whose comment revision already has a verdict); events
     already processed, and repeats of a comment revision within the batch, in neither."""
-    conn = s.connection()
-    done = set(conn.execute(_PROCESSED, {"b_ids": [e.id for e in events]}).scalars())
-    screened = {(comment_id, revision) for comment_id, revision in conn.execute(
+    done = processed_ids(s, ProcessedEvent, CONSUMER, [e.id for e in events])
+    screened = {(comment_id, revision) for comment_id, revision in s.connection().execute(
         _VERDICTS_OF, {"b_ids": sorted({e.data["comment_id"] for e in events})})}
     todo, answered, seen = [], [], set()
     for e in events:
