@@ -166,7 +166,8 @@ def dead_letters(count: int) -> None:
 
 def _optional_commands() -> None:
     """Commands that live with their service (``parley moderate``, ``parley mail``)."""
-    for module, attr in (("services.moderation.cli", "moderate"), ("services.notify.sink", "mail"),
+    for module, attr in (("services.moderation.cli", "moderate"), ("services.moderation.cli", "moderation"),
+                         ("services.notify.sink", "mail"),
                          ("services.notify.cli", "notify")):
         try:
             mod = __import__(module, fromlist=[attr])
@@ -174,6 +175,13 @@ def _optional_commands() -> None:
             continue
         if hasattr(mod, attr):
             main.add_command(getattr(mod, attr))
+    # the moderator queue's decisions belong to comments; the command sits with the model's others
+    try:
+        from services.comments.cli import export_decisions
+    except ModuleNotFoundError:
+        return
+    if "moderation" in main.commands:
+        main.commands["moderation"].add_command(export_decisions)
 
 
 _optional_commands()

@@ -9,9 +9,8 @@ Output, one line per input line, in input order:
 or, for a line that cannot be screened, {"line": 7, "error": "..."}.
 
 "author" is used as-is as the opaque author key, so repeats and author history work
-within one run; nothing is remembered between runs. The learned check's model is
-trained from the policy's labelled sets when the command starts (about a second);
-"policy_version" is the policy's version plus that training data's hash. Other keys (such as an
+within one run; nothing is remembered between runs. The learned check's model is the
+file the policy names; "policy_version" is the policy's version plus that file's hash. Other keys (such as an
 evaluation set's "label") are ignored.
 """
 
@@ -129,6 +128,93 @@ def _write(stream: IO[bytes], objects: Iterable[dict]) -> None:
         except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape: keep it escaped
             line = json.dumps(obj).encode("ascii")
         stream.write(line + b"\n")
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# `parley moderation ...`: the model's life cycle (evaluate, rebuild) and its data.
+
+
+@click.group("moderation")
+def moderation() -> None:
+    """Screening quality: evaluate on test sets, rebuild the shipped model."""
+
+
+@moderation.command("eval")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Policy to evaluate (default: the shipped one).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Model file to evaluate instead of the policy's (a retrain); compared with the shipped one.")
+@click.option("--slice", "limit", type=click.IntRange(10, None), default=None,
+              help="At most this many comments per set (a stratified slice; for quick runs and CI).")
+@click.option("--tuning", is_flag=True, help="Show the parts tuned on (corpus dev, suite tune) instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the headline figures as JSON.")
+def evaluate(policy_path: Path | None, model_path: Path | None, limit: int | None, tuning: bool,
+             as_json: bool) -> None:
+    """Screen the test sets and print, per set, outcomes by truth, ROC AUC, pass rates per
+    functionality and bias by identity term; with --policy or --model, what changes."""
+    from services.moderation.evaluation import report
+    from services.moderation.screening.learned import LearnedModel
+
+    try:
+        shipped = load_policy(None)
+        policy = load_policy(policy_path) if policy_path else shipped
+        learned = LearnedModel.from_bytes(model_path.read_bytes()) if model_path else None
+        screener = report.screener_for(policy, learned)
+        baseline = report.screener_for(shipped) if (policy_path or model_path) else None
+    except PolicyError as error:
+        raise click.ClickException(str(error)) from error
+    sets = report.test_sets(limit, tuning)
+    if not as_json:
+        click.echo(f"# parley moderation eval: {screener.version}"
+                   + (f" against {baseline.version}" if baseline else "") + "\n")
+        if not any(s.name.startswith("davidson") for s in sets):
+            click.echo("(the real corpus is not here: set PARLEY_CORPORA or put ../shared/corpora beside the "
+                       "checkout to evaluate on it)\n")
+    results = []
+    for test_set in sets:
+        result = report.run(screener, test_set)
+        before = report.run(baseline, test_set) if baseline else None
+        if before is not None:
+            report.compare(before, result)
+        results.append(result)
+        if not as_json:
+            click.echo(report.render(result, before))
+            if before is not None:
+                click.echo(report.render_flips(result))
+    if as_json:
+        click.echo(json.dumps(report.summary(results), indent=2, sort_keys=True))
+
+
+@moderation.command("train")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None)
+@click.option("--decisions", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Moderators' decisions (parley moderation export-decisions) to learn from too.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model (default: the policy's model file).")
+@click.option("--check", is_flag=True, help="Rebuild and compare with the shipped file; exit 1 if they differ.")
+def train(policy_path: Path | None, decisions: Path | None, out: Path | None, check: bool) -> None:
+    """Rebuild the learned model from the corpora and the labelled sets, deterministically."""
+    from services.moderation.evaluation import build, corpora
+
+    try:
+        policy = load_policy(policy_path)
+        model = build.build(policy, corpora.corpus_dir(), decisions)
+    except PolicyError as error:
+        raise click.ClickException(str(error)) from error
+    raw = model.to_bytes()
+    target = out or policy.learned.path(policy.learned.model)
+    if check:
+        shipped = target.read_bytes() if target.exists() else b""
+        if shipped != raw:
+            raise click.ClickException(f"{target} differs from the rebuild ({model.model_id}); "
+                                       "run `parley moderation train` and commit the file")
+        click.echo(f"{target}: matches the rebuild ({model.model_id})")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(raw)
+    click.echo(f"{target}: {model.model_id}, {model.manifest['examples']} examples, {len(raw):,} bytes")
 
 
 if __name__ == "__main__":

@@ -108,12 +108,19 @@ class AttackSettings:
     lexicon: dict[str, tuple[str, ...]]
     fragments: dict[str, str]
     patterns: tuple[PatternSetting, ...]
+    # 2024.07-1, counter-speech: a mention of hate that the comment denounces, or a group
+    # named as the object of hatred ("hatred of X has no place"), is scored x counter_factor
+    counter_factor: float = 1.0
+    denouncing: tuple[str, ...] = ()
+    hatred_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class LearnedSettings:
-    """The learned check (see screening/learned.py). Relative `training_data` paths
-    are relative to `base_dir`, the directory of the policy file that names them."""
+    """The learned check (see screening/learned.py). Relative `model` and `training_data`
+    paths are relative to `base_dir`, the directory of the policy file that names them.
+    Screening reads only `model`, `enabled` and `explain_words`; the rest says how
+    `parley moderation train` builds the model file."""
 
     enabled: bool
     training_data: tuple[str, ...]
@@ -123,6 +130,10 @@ class LearnedSettings:
     base_dir: Path
     char_ngrams: tuple[int, int] = (2, 6)  # character n-gram lengths, within word boundaries
     char_min_df: int = 1  # a character n-gram is a feature if this many training comments have it
+    model: str = "model/learned.json.gz"  # the shipped model file
+    corpora: tuple[str, ...] = ()  # folders of ../shared/corpora whose train part is training data
+    corpus_weight: float = 1.0  # weight of one corpus comment beside one of training_data
+    word_min_df: int = 1  # a word feature is kept if this many training comments have it
 
     def path(self, entry: str) -> Path:
         return Path(entry) if Path(entry).is_absolute() else self.base_dir / entry
@@ -206,6 +217,10 @@ def _learned(table: _Table, base_dir: Path) -> LearnedSettings:
         explain_words=int(table.number("explain_words")),
         char_ngrams=_char_ngrams(table),
         char_min_df=_positive_int(table, "char_min_df", 1),
+        word_min_df=_positive_int(table, "word_min_df", 1),
+        model=table.string("model"),
+        corpora=table.strings("corpora", ()),
+        corpus_weight=table.number("corpus_weight", 1.0),
     )
 
 
@@ -269,6 +284,9 @@ def _attacks(table: _Table) -> AttackSettings:
     return AttackSettings(
         mention_factor=table.number("mention_factor"),
         negation_factor=table.number("negation_factor"),
+        counter_factor=table.number("counter_factor", 1.0),
+        denouncing=table.strings("denouncing", ()),
+        hatred_of=table.strings("hatred_of", ()),
         negators=table.strings("negators"),
         distancing=table.strings("distancing"),
         lexicon={name: lexicon.strings(name) for name in lexicon.keys()},

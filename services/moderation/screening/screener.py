@@ -30,7 +30,7 @@ from .checks.toxicity import check_toxicity
 from .checks.words import check_words, compile_words
 from .classifier import ProfanityCheckClassifier, ToxicityClassifier
 from .document import Document, prepare
-from .learned import LearnedModel, load_model, model_text
+from .learned import IdentityMask, LearnedModel, load_model, model_text
 from .policy import Policy
 from .stores import AuthorHistory, RecentTexts
 from .verdicts import Category, Decision, ModerationMode, Reason, Submission, Verdict
@@ -51,6 +51,9 @@ class Screener:
         self._words = compile_words(policy.words)
         self._attacks = compile_attacks(policy.attacks)
         self._classifier = classifier if classifier is not None else ProfanityCheckClassifier()
+        # 2024.07-1: the profanity classifier learnt that "gay" is abuse ("I love gay people"
+        # scored 0.83); it reads every group name as a word it does not know
+        self._identity = IdentityMask(policy.attacks.lexicon.get("groups", ()))
         if learned is None and policy.learned.enabled:
             learned = load_model(policy)
         self._learned = learned
@@ -67,9 +70,8 @@ class Screener:
         if not items:
             return []
         documents = [prepare(item, self.policy) for item in items]
-        probabilities = self._classifier.probabilities(
-            [doc.own_text() if not is_empty(doc) else "" for doc in documents]
-        )
+        own_texts = [self._identity(doc.own_text()) if not is_empty(doc) else "" for doc in documents]
+        probabilities = self._classifier.probabilities(own_texts)
         if self._learned is not None:
             texts = [model_text(doc) if not is_empty(doc) else "" for doc in documents]
             learned = self._learned.probabilities(texts)
@@ -86,7 +88,7 @@ class Screener:
                     {item.author_key for item in items if item.author_key is not None},
                     since=min(self._now(item) for item in items) - self.policy.history_window_seconds)
         verdicts = [self._judge(*item, recent, history)
-                    for item in zip(documents, probabilities, texts, learned, strict=True)]
+                    for item in zip(documents, own_texts, probabilities, texts, learned, strict=True)]
         if recent is not self._recent:
             recent.flush()
         if history is not self._history:
@@ -96,7 +98,7 @@ class Screener:
     def _now(self, submission: Submission) -> float:
         return submission.submitted_at if submission.submitted_at is not None else self._clock()
 
-    def _judge(self, doc: Document, probability: float, text: str, learned: float,
+    def _judge(self, doc: Document, own_text: str, probability: float, text: str, learned: float,
                recent: RecentTexts, history: AuthorHistory) -> Verdict:
         policy, submission = self.policy, doc.submission
         now = self._now(submission)
@@ -108,7 +110,7 @@ class Screener:
             reasons += check_spam(doc, self._spam) + duplicates
             reasons += check_words(doc, self._words)
             toxicity, probability = check_toxicity(
-                doc, probability, self._classifier, policy.categories[Category.TOXICITY],
+                doc, own_text, probability, self._classifier, policy.categories[Category.TOXICITY],
                 policy.toxicity_explain_words, policy.toxicity_min_vocabulary_share,
             )
             reasons += toxicity

@@ -1,4 +1,5 @@
-"""Policies 2024.06-5 and -6: the learned check (a linear model trained on our labelled sets).
+"""The learned check: a linear model shipped as a file (since 2024.07-1, trained on a real
+corpus and our labelled sets, identity terms masked).
 
 It turns a high "uncivil" probability into a hold: from `categories.learned.doubt`
 in pre-moderation, from `categories.learned.hold` (very confident only) in
@@ -24,7 +25,9 @@ from services.moderation.screening import (
     Screener,
     Submission,
 )
+from services.moderation.evaluation import build
 from services.moderation.screening.learned import (
+    MASK,
     LearnedModel,
     load_model,
     load_training_set,
@@ -135,60 +138,62 @@ def test_post_moderation_holds_only_very_confident_scores(policy, classifier):
     assert not learned_reasons(screen(below, text, ModerationMode.PRE))
 
 
-def test_unseen_insult_is_held_in_post_moderation_too(screener, policy):
-    verdict = screen(screener, UNSEEN_INSULT, ModerationMode.POST)  # scored 0.97
-    assert verdict.scores["learned"] >= policy.categories[Category.LEARNED].hold
-    assert verdict.decision is Decision.HOLD
-
-
-def test_training_is_deterministic(policy):
+def test_the_same_inputs_build_the_same_model_file(policy):
+    """Determinism: the shipped file's hash names the model in every verdict, and CI
+    rebuilds it and compares bytes (tests/integration/moderation/test_shipped_model.py)."""
     training = load_training_set(policy)
-    first = LearnedModel.fit(training.texts, training.labels, policy.learned, training.sha256)
-    second = LearnedModel.fit(training.texts, training.labels, policy.learned, training.sha256)
-    assert np.array_equal(first._word_coef, second._word_coef)
-    assert np.array_equal(first._char_coef, second._char_coef)
+    settings = build.model_settings(policy)
+    terms = policy.attacks.lexicon["groups"]
+    first = LearnedModel.fit(training.texts, training.labels, settings, identity_terms=terms)
+    second = LearnedModel.fit(training.texts, training.labels, settings, identity_terms=terms)
+    assert first.to_bytes() == second.to_bytes()
+    assert LearnedModel.from_bytes(first.to_bytes()).to_bytes() == first.to_bytes()
     texts = [UNSEEN_INSULT] + CIVIL
     assert first.probabilities(texts) == second.probabilities(texts)
-    assert load_model(policy) is load_model(policy)  # trained once per process
+    assert load_model(policy) is load_model(policy)  # read once per process
 
 
-def test_verdict_names_the_model_by_its_training_data(screener, policy):
-    digest = hashlib.sha256()
-    for entry in policy.learned.training_data:
-        digest.update(policy.learned.path(entry).read_bytes())
-    assert policy.version == "2024.06-10"
-    assert screen(screener, "Thanks.").policy_version == f"{policy.version}+{digest.hexdigest()[:12]}"
+def test_verdict_names_the_model_by_its_file(screener, policy):
+    digest = hashlib.sha256(policy.learned.path(policy.learned.model).read_bytes()).hexdigest()
+    assert policy.version == "2024.07-1"
+    assert screen(screener, "Thanks.").policy_version == f"{policy.version}+{digest[:12]}"
     assert len(screener.version) <= 40  # the width of the policy_version columns
+
+
+def test_the_shipped_model_records_what_it_was_trained_on(policy):
+    manifest = load_model(policy).manifest
+    assert manifest["policy"] == policy.version
+    names = [source["name"] for source in manifest["sources"]]
+    assert names == ["training_data", "davidson-2017"]
+    assert manifest["sources"][0]["files"] == list(policy.learned.training_data)
+    assert manifest["sources"][1]["part"] == "train" and manifest["sources"][1]["rows"] > 17_000
 
 
 def test_training_data_are_the_labelled_sets(policy):
     training = load_training_set(policy)
-    # fresh.jsonl, measured once as unseen text with 2024.06-5, is training data since 2024.06-6;
-    # fresh2.jsonl, measured once with 2024.06-6, since 2024.06-7; fresh3.jsonl, measured once
-    # with 2024.06-7, since 2024.06-8; fresh4.jsonl, measured once with 2024.06-8, since 2024.06-9,
-    # with short.jsonl (short comments, written for 2024.06-9); fresh5.jsonl, measured once with
-    # 2024.06-9, since 2024.06-10
-    assert training.sources[-1] == "training/fresh5.jsonl"
     assert list(dict.fromkeys(training.sources)) == [f"training/{name}.jsonl" for name in (
-        "eval", "holdout", "blind", "fresh", "fresh2", "fresh3", "fresh4", "short", "fresh5")]
-    assert set(training.labels) == {0, 1} and len(training.labels) >= 1800
-    assert sum(1 for source in training.sources if source == "training/fresh.jsonl") == 200
-    assert sum(1 for source in training.sources if source == "training/fresh2.jsonl") == 200
-    assert sum(1 for source in training.sources if source == "training/fresh3.jsonl") == 200
-    assert sum(1 for source in training.sources if source == "training/fresh4.jsonl") == 200
-    assert sum(1 for source in training.sources if source == "training/fresh5.jsonl") == 200
+        "eval", "holdout", "blind", "fresh", "fresh2", "fresh3", "fresh4", "short", "fresh5", "groups")]
+    assert set(training.labels) == {0, 1} and len(training.labels) >= 2000
+    for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+        assert sum(1 for source in training.sources if source == f"training/{name}.jsonl") == 200
 
 
-def test_character_ngram_settings(policy, tmp_path):
-    """Chosen by cross-validation for 2024.06-6 and kept since (2024.06-7 to 2024.06-10, POLICY.md):
-    lengths 2-6, every n-gram kept."""
-    assert policy.learned.char_ngrams == (2, 6) and policy.learned.char_min_df == 1
+def test_the_group_sentences_are_their_generator_s_output():
+    from services.moderation.evaluation import augment
+
+    assert augment.OUTPUT.read_text(encoding="utf-8") == augment.render()
+
+
+def test_character_ngram_settings(policy):
+    """2024.07-1: lengths 2-5, n-grams seen in two training comments or more (chosen on
+    the tuning parts, POLICY.md)."""
+    assert policy.learned.char_ngrams == (2, 5) and policy.learned.char_min_df == 2
     model = load_model(policy)
     grams = model._char_grams("ab cdefgh")
-    assert " ab " in grams and " cdefg" in grams and " cdefgh" not in grams and "a" not in grams
+    assert " ab " in grams and " cdef" in grams and " cdefg" not in grams and "a" not in grams
     data = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     for key, bad in (("char_ngrams", [3, 2]), ("char_ngrams", [0, 4]), ("char_ngrams", 5), ("char_min_df", 0),
-                     ("char_min_df", 1.5)):
+                     ("char_min_df", 1.5), ("word_min_df", 0)):
         broken = {**data, "learned": {**data["learned"], key: bad}}
         with pytest.raises(PolicyError, match=f"learned.{key}"):
             policy_from_dict(broken)
@@ -196,23 +201,62 @@ def test_character_ngram_settings(policy, tmp_path):
 
 def test_word_shares_add_up_to_the_score(policy):
     model = load_model(policy)
-    for text in [UNSEEN_INSULT, "sh\u200bit, the the the report", "Thanks.", "  ", "a b a b c"]:
-        [decision] = model.decision([text])
+    for text in [UNSEEN_INSULT, "sh\u200bit, the the the report", "Thanks.", "  ", "a b a b c",
+                 "I love muslims and poles", "north koreans, (migrants) and gays"]:
+        decision = model.linear_decision(text) - model._intercept
         assert sum(share for *_, share in model.contributions(text)) == pytest.approx(decision, abs=1e-9)
 
 
-def test_one_text_scored_from_the_tables_equals_the_vectorizers(policy):
-    """Screening scores from the feature tables (each word's character n-grams cached as
-    vocabulary indices), not with the vectorizers; both ways must give the same score on
-    every training comment and odd input, and a text scores the same alone or in a batch."""
+def test_one_text_scored_from_the_tables_equals_scikit_learn(policy):
+    """Screening scores from the model's tables; scikit-learn's TF-IDF, given the same
+    vocabulary, IDF and weights, must give the same score on every training comment and
+    odd input, and a text scores the same alone or in a batch."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from services.moderation.screening.learned import CharGrams, tokens_of, word_features
+
     model = load_model(policy)
-    texts = list(load_training_set(policy).texts) + [
+    words = sorted(model._word_table)
+    grams = sorted(model._char_vocabulary, key=model._char_vocabulary.__getitem__)
+    word = TfidfVectorizer(analyzer=lambda t: word_features(tokens_of(t)), sublinear_tf=True,
+                           vocabulary={f: i for i, f in enumerate(words)})
+    char = TfidfVectorizer(analyzer=CharGrams(*model.settings.char_ngrams), sublinear_tf=True,
+                           vocabulary=model._char_vocabulary)
+    word.fit([""]), char.fit([""])
+    word.idf_ = np.array([model._word_table[f][0] for f in words])
+    char.idf_ = model._char_idf
+    coef = np.concatenate([[model._word_table[f][1] for f in words], model._char_coef])
+    texts = list(load_training_set(policy).texts)[:600] + [
         "", "  ", "!!!", "Great article!", "sh\u200bit happens", "ÉCOLE für Müller – 日本語のテキスト",
-        "the the the the report report", "x" * 5000]
+        "the the the the report report", "x" * 5000, "I hate muslims, poles and (north koreans)."]
+    prepared = [model.prepared(t) for t in texts]
+    reference = hstack([word.transform(prepared), char.transform(prepared)]).tocsr() @ coef + model._intercept
     by_table = np.array([model.linear_decision(t) for t in texts])
-    assert np.allclose(by_table, model.decision(texts), rtol=0, atol=1e-9)
+    assert np.allclose(by_table, reference, rtol=0, atol=1e-9)
+    assert words == sorted(set(words)) and len(grams) == len(model._char_idf)
     small, large = texts[:1], texts[:128]
     assert model.probabilities(small) == pytest.approx(model.probabilities(large)[:1], abs=1e-12)
+
+
+def test_a_group_s_name_alone_never_moves_the_score(policy):
+    """Identity terms are masked: every group of the lexicon scores the same in the same
+    sentence, and the placeholder has no weight of its own (only its neighbours do)."""
+    model = load_model(policy)
+    groups = ["muslims", "poles", "north koreans", "women", "gay people", "jews", "migrants", "roma"]
+    for template in ("I love {}.", "{} are vermin.", "I don't hate {}.", "My neighbours are {}."):
+        scores = {round(p, 12) for p in model.probabilities([template.format(g) for g in groups])}
+        assert len(scores) == 1, template
+    assert MASK not in model._word_table
+    assert not any(MASK in g for g in model._char_vocabulary)
+    assert model.probabilities(["muslims"]) == model.probabilities(["poles"]) == model.probabilities([""])
+
+
+def test_a_corrupt_model_file_is_a_policy_error(policy):
+    raw = load_model(policy).to_bytes()
+    for broken in (b"", b"not gzip", raw[: len(raw) // 2]):
+        with pytest.raises(PolicyError, match="learned.model"):
+            LearnedModel.from_bytes(broken)
 
 
 def test_batch_and_single_screening_agree(policy, classifier):
@@ -237,8 +281,19 @@ def test_switched_off_it_leaves_the_verdict_to_the_rules(rules_screener, rules_p
     assert verdict.scores["learned"] == 0.0 and verdict.policy_version == rules_policy.version
 
 
-def test_missing_training_data_is_a_policy_error(policy, classifier):
+def test_a_missing_model_file_is_a_policy_error(policy, classifier):
+    broken = dataclasses.replace(policy, learned=dataclasses.replace(policy.learned, model="model/nope.json.gz"))
+    with pytest.raises(PolicyError, match="learned.model"):
+        Screener(broken, InMemoryAuthorHistory(), InMemoryRecentTexts(), classifier=classifier)
+
+
+def test_missing_training_data_is_a_policy_error_when_training(policy):
     broken = dataclasses.replace(policy, learned=dataclasses.replace(
         policy.learned, training_data=("training/nope.jsonl",)))
     with pytest.raises(PolicyError, match="learned.training_data"):
-        Screener(broken, InMemoryAuthorHistory(), InMemoryRecentTexts(), classifier=classifier)
+        build.build(broken, corpus_root=None)
+
+
+def test_a_corpus_the_policy_names_must_be_there_to_train(policy):
+    with pytest.raises(PolicyError, match="learned.corpora"):
+        build.build(policy, corpus_root=None)

@@ -77,5 +77,7 @@ def test_shipped_policy_loads_and_has_a_version():
 
 
 def _training_data_from_the_package(policy_text: str) -> str:
-    """A copied policy names the training sets relative to itself: point it at the shipped ones."""
-    return policy_text.replace('"training/', f'"{DEFAULT_POLICY_PATH.parent}/training/')
+    """A copied policy names the training sets and the model file relative to itself: point
+    it at the shipped ones."""
+    return (policy_text.replace('"training/', f'"{DEFAULT_POLICY_PATH.parent}/training/')
+            .replace('"model/', f'"{DEFAULT_POLICY_PATH.parent}/model/'))

@@ -64,6 +64,9 @@ class AttackRules:
     distancing: frozenset[str]
     negation_factor: float
     mention_factor: float
+    counter_factor: float
+    denouncing: re.Pattern  # a word or phrase that condemns what the comment mentions
+    hatred_of: re.Pattern  # "hatred of", "abuse aimed at", ... right before a match
     # word -> (pattern index, bit of the requirement group it satisfies): one dict
     # lookup per distinct word of a comment finds the patterns worth trying, instead
     # of a set test per pattern (~90 of them)
@@ -98,6 +101,9 @@ def compile_attacks(settings: AttackSettings) -> AttackRules:
         unconditional=frozenset(i for i, pattern in enumerate(patterns) if not pattern.required),
         negation=re.compile(r"(?<!\w)(?:%s)(?:\W+\w+)?\W*$" % negators) if negators else re.compile(r"(?!)"),
         distancing=frozenset(fold(word) for word in settings.distancing),
+        counter_factor=settings.counter_factor,
+        denouncing=_phrases(settings.denouncing, r"(?<!\w)(?:%s)(?!\w)"),
+        hatred_of=_phrases(settings.hatred_of, r"(?<!\w)(?:%s)\W+(?:\w+\W+){0,2}$"),
         negation_factor=settings.negation_factor,
         mention_factor=settings.mention_factor,
     )
@@ -115,8 +121,13 @@ def check_attacks(doc: Document, rules: AttackRules) -> list[Reason]:
             lead = start
             while lead < end - 1 and doc.folded[lead] in ".!? \n":
                 lead += 1
-            score = pattern.setting.score * _softening(doc.folded, lead, rules)
-            if doc.reported and doc.is_reported(start, end):
+            factor = _softening(doc.folded, lead, rules)
+            reported = bool(doc.reported) and doc.is_reported(start, end)
+            if factor > rules.counter_factor and _counter_speech(doc.folded, lead, end, rules,
+                                                                 mentioned=factor < 1.0 or reported):
+                factor = rules.counter_factor
+            score = pattern.setting.score * factor
+            if reported:
                 # reported speech (checks.context): someone in the story said it, the
                 # commenter quotes it; softened once more than a plain quotation
                 score *= rules.mention_factor
@@ -173,6 +184,25 @@ def _softening(folded: str, start: int, rules: AttackRules) -> float:
             or _distanced(words_of(sentence), rules.distancing)):
         return rules.mention_factor
     return 1.0
+
+
+def _counter_speech(folded: str, start: int, end: int, rules: AttackRules, mentioned: bool) -> bool:
+    """Counter-speech (2024.07-1): the match names a group as the object of hatred
+    ("hatred of Poles has no place here", "abuse aimed at migrants"), or it is a mention
+    (quoted, distanced, reported) and the rest of the comment condemns it ("saying
+    \"X are vermin\" is disgusting"). A condemnation next to the commenter's own
+    unquoted words does not count: "X are vermin, disgusting" stays an attack."""
+    if rules.hatred_of.search(folded, max(0, start - 40), start):
+        return True
+    if not mentioned:
+        return False
+    return bool(rules.denouncing.search(folded[:start]) or rules.denouncing.search(folded, end))
+
+
+def _phrases(entries: tuple[str, ...], template: str) -> re.Pattern:
+    if not entries:
+        return re.compile(r"(?!)")
+    return re.compile(template % "|".join(_entry_regex(fold(e)) for e in entries))
 
 
 # A distancing noun that is denied asserts instead: "the statistics don't lie: ...", "it's

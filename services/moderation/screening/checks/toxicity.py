@@ -13,11 +13,12 @@ from ..policy import Thresholds
 from ..verdicts import Category, Check, Reason, span_of
 
 
-def check_toxicity(doc: Document, probability: float, classifier: ToxicityClassifier,
+def check_toxicity(doc: Document, own_text: str, probability: float, classifier: ToxicityClassifier,
                    thresholds: Thresholds, explain_words: int,
                    min_vocabulary_share: float) -> tuple[list[Reason], float]:
-    """The reasons, and the toxicity score after the vocabulary discount."""
-    own_text = doc.own_text()
+    """The reasons, and the toxicity score after the vocabulary discount. `own_text` is
+    what the classifier scored: the commenter's own words with identity terms masked
+    (same length as the text, so its offsets are the submission's)."""
     note = ""
     if min_vocabulary_share > 0 and thresholds.is_notable(probability):
         share = classifier.vocabulary_share(own_text)
