@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench install check-compose clean
+.PHONY: run test test-fast bench eval install check-compose clean
 
 install: $(STAMP)
 
@@ -35,6 +35,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# screening quality on every test set, in full (make test runs a slice); the real corpus's
+# part needs ../shared/corpora beside the checkout (or PARLEY_CORPORA)
+eval: $(STAMP)
+	$(BIN)/parley moderation eval
 
 check-compose:
 	SECRET_KEY=check EMAIL_HMAC_KEY=check docker-compose config -q

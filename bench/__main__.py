@@ -75,6 +75,9 @@ def main() -> None:
         r["worker_backlog"] = scenarios.worker_backlog(stack, comments=int(os.environ.get("BENCH_BACKLOG", "4000")))
         r["screening"] = scenarios.screening_throughput()
         r["screening_scaling"] = scenarios.screening_scaling()
+        from bench import previous_policy
+
+        r["screening_previous_policy"] = previous_policy.compare()
         r["fanout_10k"] = scenarios.notify_fanout(stack, subscribers=int(os.environ.get("BENCH_FANOUT", "10000")))
     trivial = report["results"]["ceiling_trivial"]["rps"]
     for row in report["results"].values():

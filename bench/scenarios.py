@@ -311,4 +311,8 @@ def markdown(report: dict) -> str:
               f"(target {TARGETS['reply_email']}).", "",
               f"Notification fan-out: {json.dumps(r['fanout_10k'])} (target {TARGETS['fanout_10k']}).", "",
               f"Screening scaling, 1 vs 2 processes: {json.dumps(r.get('screening_scaling'))}.", ""]
+    if r.get("screening_previous_policy"):
+        from bench import previous_policy
+
+        lines += previous_policy.markdown(r["screening_previous_policy"])
     return "\n".join(lines)

@@ -115,9 +115,17 @@ def _parallel(policy, comments: list[Submission], processes: int, batch_size: in
     return round(len(comments) / (max(end for _, end in spans) - min(start for start, _ in spans)))
 
 
+def _rss_mb() -> float:
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
 def run(n: int = 5000, batch_size: int = 256, single: int = 1000) -> dict:
+    started = time.perf_counter()
     policy = load_policy()
     screener = Screener(policy, InMemoryAuthorHistory(), InMemoryRecentTexts())
+    load_seconds = round(time.perf_counter() - started, 2)
     screener.screen_batch(_comments(50, seed=1))  # warm caches outside the timing
     throughput = {}
     for name, dense in (("realistic", False), ("dense", True)):
@@ -153,7 +161,10 @@ def run(n: int = 5000, batch_size: int = 256, single: int = 1000) -> dict:
         "classifier_only_comments_per_second": throughput["classifier"],
         "single_p50_ms": round(statistics.median(latencies), 2),
         "single_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
-        "policy_version": policy.version,
+        # a worker's pool process holds what this process holds after screening
+        "resident_memory_mb": _rss_mb(),
+        "screener_load_seconds": load_seconds,
+        "policy_version": screener.version,
     }
 
 

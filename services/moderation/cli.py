@@ -187,6 +187,29 @@ def evaluate(policy_path: Path | None, model_path: Path | None, limit: int | Non
         click.echo(json.dumps(report.summary(results), indent=2, sort_keys=True))
 
 
+@moderation.command("tune")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a [learned] setting, e.g. --set c=1 --set corpus_weight=0.2.")
+def tune(overrides: tuple[str, ...]) -> None:
+    """Sweep the learned check's `doubt` on the tuning parts only (corpus dev, suite tune,
+    own sets out of fold); never on a test set. Needs the corpora."""
+    import dataclasses
+
+    from services.moderation.evaluation import tune as tuning
+
+    try:
+        policy = load_policy(None)
+        changes = {}
+        for override in overrides:
+            key, _, value = override.partition("=")
+            current = getattr(policy.learned, key)
+            changes[key] = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(value)
+        policy = dataclasses.replace(policy, learned=dataclasses.replace(policy.learned, **changes))
+        click.echo(tuning.render(tuning.views(policy)))
+    except (PolicyError, AttributeError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+
+
 @moderation.command("train")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None)
 @click.option("--decisions", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,

@@ -11,10 +11,11 @@ log = logging.getLogger(__name__)
 
 @worker_init.connect
 def load_screener(**_kw) -> None:
-    """Load the policy and train the classifier (a few seconds) once, in the worker's main
-    process before it forks its pool: every pool process, and every replacement of one that
-    died, starts with the models in memory (shared copy-on-write) instead of each training
-    its own while the others screen, or the first comments after a start waiting for it."""
+    """Load the policy, the classifier and the shipped learned model (about a second; nothing
+    is trained) once, in the worker's main process before it forks its pool: every pool
+    process, and every replacement of one that died, starts with the models in memory
+    (shared copy-on-write) instead of each loading its own, or the first comments after a
+    start waiting for it."""
     try:
         worker_runtime().extra["deps"].screener()
     except Exception:  # a broken policy file: logged here, and each task fails on it visibly

@@ -9,7 +9,7 @@ same shapes beside them, so that what decides is what is said about the group.
 
 Written for training only, in wordings of their own: none is a template of the functional
 suite (suite.py), whose ``test`` half is what the eval reports. Every sentence is crossed
-with three groups; the learned model masks group names, so the groups only matter to the
+with several groups; the learned model masks group names, so the groups only matter to the
 rules, which do not learn.
 """
 
@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parents[1] / "training" / "groups.jsonl"
+PER_TEMPLATE = 8  # groups per template: with names masked, this is the set's weight beside the corpus
 GROUPS = ("Ukrainians", "Hindus", "Mexicans", "lesbians", "Somalis", "Sikhs", "Vietnamese people",
           "Catholics", "asylum seekers", "Filipinos", "Albanians", "deaf people")
 
@@ -99,8 +100,8 @@ def rows() -> list[dict]:
     out = []
     for label, templates in (("civil", CIVIL), ("uncivil", UNCIVIL)):
         for t, template in enumerate(templates):
-            for k in range(3):
-                group = GROUPS[(t * 3 + k) % len(GROUPS)]
+            for k in range(PER_TEMPLATE):
+                group = GROUPS[(t * PER_TEMPLATE + k) % len(GROUPS)]
                 text = template.replace("{g}", group).replace("{G}", group[:1].upper() + group[1:])
                 out.append({"id": f"groups-{label}-{t}-{k}", "text": text, "label": label,
                             "category": "groups"})

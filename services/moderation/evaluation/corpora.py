@@ -76,7 +76,7 @@ def clean_tweet(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _RT.sub(" ", text)
     text = _HANDLE.sub(" ", text)
-    return _SPACES.sub(" ", text).strip(" :\"'")
+    return _SPACES.sub(" ", text).strip(" :")
 
 
 def _key(corpus: str, row_id: str) -> str:

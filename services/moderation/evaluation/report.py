@@ -93,6 +93,21 @@ def jsonl_set(path: Path) -> TestSet:
     return TestSet(path.stem, items, f"{path.name}: written for Parley, never trained or tuned on")
 
 
+def own_sets(policy) -> list[tuple[Item, str | None]]:
+    """The project's labelled sets that the model trains on, with each comment's article
+    (for the quote check), in training order."""
+    out = []
+    for entry in policy.learned.training_data:
+        for line in policy.learned.path(entry).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                uncivil = row["label"] == "uncivil"
+                out.append((Item(id=str(row["id"]), text=row["text"], truth=row["label"], uncivil=uncivil,
+                                 hateful=uncivil, civil=not uncivil, identities=identities_of(row["text"])),
+                            row.get("article_body")))
+    return out
+
+
 def _stratified_slice(rows: list, limit: int, key) -> list:
     """Every n-th row of each stratum, so a small slice keeps the set's proportions."""
     if len(rows) <= limit:

@@ -6,7 +6,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .checks.context import merge_regions, quotation_regions, quoted_regions, reported_regions
+from .checks.context import (
+    denounced_regions, merge_regions, quotation_regions, quoted_regions, reported_regions,
+)
 from .policy import Policy
 from .text import Fingerprint, fingerprint, fold, words_of
 from .verdicts import Submission
@@ -26,6 +28,9 @@ class Document:
     # see checks.context): not the commenter's own words, but unlike article quotes the
     # attack check still sees them, softened
     reported: tuple[tuple[int, int], ...] = ()
+    # quotations in a comment that condemns them (2024.07-1, checks.context): the hate being
+    # denounced, blanked for the classifiers like reported speech
+    denounced: tuple[tuple[int, int], ...] = ()
 
     @functools.cached_property
     def sentences(self) -> tuple[tuple[int, int, frozenset[str]], ...]:
@@ -70,10 +75,11 @@ class Document:
 
     @functools.cached_property
     def blanked(self) -> tuple[tuple[int, int], ...]:
-        """Article quotes and reported speech, merged: what the classifiers do not read."""
-        if not self.reported:
+        """Article quotes, reported speech and denounced quotations, merged: what the
+        classifiers do not read."""
+        if not self.reported and not self.denounced:
             return self.quoted
-        return merge_regions(list(self.quoted) + list(self.reported), self.folded)
+        return merge_regions(list(self.quoted) + list(self.reported) + list(self.denounced), self.folded)
 
     def own_text(self) -> str:
         """The commenter's own words: the text with article quotes and reported speech
@@ -105,5 +111,6 @@ def prepare(submission: Submission, policy: Policy) -> Document:
         quoted=quoted_regions(folded, submission.article_body, policy.min_quote_words),
         reported=reported_regions(folded, policy.reported_speakers, policy.reported_verbs,
                                   policy.endorsing_words),
+        denounced=denounced_regions(folded, policy.attacks.denouncing),
         words=frozenset(words_of(folded)),
     )

@@ -105,6 +105,31 @@ def reported_regions(folded: str, speakers: tuple[str, ...], verbs: tuple[str, .
     return tuple(regions)
 
 
+@functools.lru_cache(maxsize=8)
+def _denouncing(words: tuple[str, ...]) -> re.Pattern:
+    from .attacks import _entry_regex  # the lexicon syntax has one reader
+
+    return re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(_entry_regex(fold(w)) for w in words))
+
+
+def denounced_regions(folded: str, denouncing: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Quotations in a comment that condemns them (2024.07-1): when a denouncing word
+    ("racist", "disgusting", "should apologise", policy `attacks.denouncing`) stands outside
+    every quotation, the quotations are the hate being denounced, not the commenter's own
+    words: `Shouting "send them home" at a march is racist.`"""
+    if not denouncing or ('"' not in folded and "'" not in folded):
+        return ()
+    regions = quotation_regions(folded)
+    if not regions:
+        return ()
+    outside, last = [], 0
+    for start, end in regions:
+        outside.append(folded[last:start])
+        last = end
+    outside.append(folded[last:])
+    return regions if _denouncing(denouncing).search(" ~ ".join(outside)) else ()
+
+
 # A single quotation mark opens a passage after a space, bracket or colon and before a
 # letter ('go back ...'), and closes one after a letter, punctuation or a masking asterisk
 # ("w****'") and before a space, punctuation or the end; an apostrophe inside a word

@@ -1,0 +1,1 @@
+"""How screening is measured and how its model is built: test sets, metrics, the shipped model."""
