@@ -33,8 +33,8 @@ def _worktree(ref: str):
         tree = Path(tmp) / "previous"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), ref], check=True)
         try:
-            shutil.copytree(ROOT / "services" / "moderation" / "evaluation", tree / "services" / "moderation" / "evaluation",
-                            dirs_exist_ok=True)
+            evaluation = Path("services") / "moderation" / "evaluation"
+            shutil.copytree(ROOT / evaluation, tree / evaluation, dirs_exist_ok=True)
             yield tree
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
@@ -61,6 +61,14 @@ def compare(ref: str = PREVIOUS) -> dict:
     return {"previous": previous, "current": _measure(ROOT)}
 
 
+def _cell(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key.endswith("rate"):
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def markdown(result: dict) -> list[str]:
     lines = ["Screening, this policy beside the previous one (same run, same sets; quality on the test sets):", "",
              "| measure | previous | current |", "|---|---|---|"]
@@ -73,10 +81,7 @@ def markdown(result: dict) -> list[str]:
     for name, figures in current["quality"].items():
         before = previous.get("quality", {}).get(name, {})
         for key in ("hateful_approved_rate", "civil_approved_rate", "civil_rejected", "auc"):
-            def cell(value):
-                return "-" if value is None else (f"{100 * value:.1f}%" if key.endswith("rate") else
-                                                  f"{value:.3f}" if isinstance(value, float) else str(value))
-            lines.append(f"| {name}: {key} | {cell(before.get(key))} | {cell(figures.get(key))} |")
+            lines.append(f"| {name}: {key} | {_cell(key, before.get(key))} | {_cell(key, figures.get(key))} |")
     return lines + [""]
 
 

@@ -203,7 +203,8 @@ def tune(overrides: tuple[str, ...]) -> None:
         for override in overrides:
             key, _, value = override.partition("=")
             current = getattr(policy.learned, key)
-            changes[key] = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(value)
+            parse = (lambda v: tuple(int(x) for x in v.split(","))) if isinstance(current, tuple) else type(current)
+            changes[key] = parse(value)
         policy = dataclasses.replace(policy, learned=dataclasses.replace(policy.learned, **changes))
         click.echo(tuning.render(tuning.views(policy)))
     except (PolicyError, AttributeError, ValueError) as error:

@@ -23,20 +23,20 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[3]
 DAVIDSON = "davidson-2017"
 
 
-class Part(str, Enum):
+class Part(StrEnum):
     TRAIN = "train"
     DEV = "dev"
     TEST = "test"
 
 
-class Truth(str, Enum):
+class Truth(StrEnum):
     """What annotators said a comment is, in the site's terms."""
 
     CIVIL = "civil"  # no hate, no profanity

@@ -57,7 +57,7 @@ def davidson_set(part: corpora.Part, limit: int | None = None) -> TestSet | None
     rows = [r for r in corpora.davidson(root) if r.part is part]
     if limit is not None:
         rows = _stratified_slice(rows, limit, key=lambda r: (r.truth.value, r.agreement))
-    items = [Item(id=f"davidson-{r.id}", text=r.text, truth=f"{r.truth.value}", uncivil=r.truth is not corpora.Truth.CIVIL,
+    items = [Item(id=f"davidson-{r.id}", text=r.text, truth=r.truth.value, uncivil=r.truth is not corpora.Truth.CIVIL,
                   hateful=r.truth is corpora.Truth.HATEFUL, civil=r.truth is corpora.Truth.CIVIL,
                   identities=identities_of(r.text), functionality=f"{r.truth.value}/{r.agreement}")
              for r in rows]
@@ -262,7 +262,8 @@ def render(result: Result, before: Result | None = None) -> str:
     if rows:
         lines += ["", f"Bias by identity term (false-positive rate of civil comments naming no group: "
                   f"{_pct(background)})", "",
-                  "| term | civil | uncivil | FPR | subgroup AUC | BPSN AUC | BNSP AUC |", "|---|---|---|---|---|---|---|"]
+                  "| term | civil | uncivil | FPR | subgroup AUC | BPSN AUC | BNSP AUC |",
+                  "|---|---|---|---|---|---|---|"]
         for r in rows:
             lines.append(f"| {r.term} | {r.civil} | {r.uncivil} | {_pct(r.false_positive_rate)} | "
                          f"{_num(r.subgroup_auc)} | {_num(r.bpsn_auc)} | {_num(r.bnsp_auc)} |")

@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 SUITE_PATH = Path(__file__).with_name("functional.jsonl")
 
 
-class Split(str, Enum):
+class Split(StrEnum):
     TUNE = "tune"
     TEST = "test"
 

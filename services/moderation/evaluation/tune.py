@@ -42,9 +42,10 @@ class View:
     uncivil: list[bool]  # the truth the learned score's ROC AUC is measured against
 
     def at(self, threshold: float) -> tuple[float, float]:
-        decisions = [d if d != "approve" or s < threshold else "hold" for d, s in zip(self.rule_decisions, self.scores)]
-        bad = sum(b and d == "approve" for b, d in zip(self.bad, decisions)) / max(1, sum(self.bad))
-        civil = sum(c and d == "approve" for c, d in zip(self.civil, decisions)) / max(1, sum(self.civil))
+        decisions = [d if d != "approve" or s < threshold else "hold"
+                     for d, s in zip(self.rule_decisions, self.scores, strict=True)]
+        bad = sum(b and d == "approve" for b, d in zip(self.bad, decisions, strict=True)) / max(1, sum(self.bad))
+        civil = sum(c and d == "approve" for c, d in zip(self.civil, decisions, strict=True)) / max(1, sum(self.civil))
         return bad, civil
 
 

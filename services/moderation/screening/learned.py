@@ -126,7 +126,7 @@ class IdentityMask:
 def word_features(tokens: Sequence[str]) -> list[str]:
     """Word unigrams and bigrams of a token list; a masked term is one token, MASK, that
     is part of bigrams but never a feature on its own."""
-    return [t for t in tokens if t != MASK] + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return [t for t in tokens if t != MASK] + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
 def tokens_of(text: str) -> list[str]:
@@ -340,12 +340,12 @@ class LearnedModel:
         share = [0.0] * len(chunks)
         self._char_shares([word.lower() for _, _, word in chunks], share)
         tokens = [(i, t) for i, (_, _, word) in enumerate(chunks) for t in tokens_of(word)]
-        pairs = [(i, j, f"{a} {b}") for (i, a), (j, b) in zip(tokens, tokens[1:])]
+        pairs = [(i, j, f"{a} {b}") for (i, a), (j, b) in zip(tokens, tokens[1:], strict=False)]
         # each pair is listed once per side, so each side gets half of it
         _spread([(i, t) for i, t in tokens if t != MASK] + [(i, f) for i, _, f in pairs]
                 + [(j, f) for _, j, f in pairs], self._word_table, share, halves={f for _, _, f in pairs})
         out = []
-        for (start, end, _), value in zip(chunks, share):
+        for (start, end, _), value in zip(chunks, share, strict=True):
             piece = text[start:end]
             first = _WORD_CHAR.search(piece)
             if first is not None:
