@@ -283,6 +283,16 @@ _OTHER_FUNCTIONALITIES: dict[str, tuple[str, bool, bool, tuple[str, ...]]] = {
         "Shit, I had no idea this was happening.",
         "Well, that escalated bloody quickly.",
     )),
+    "hate_slur": ("uncivil", True, False, (
+        "Go back to your country, you paki.",
+        "Typical kike, always counting money.",
+        "No chinks should be allowed in this town.",
+        "Shut up, faggot.",
+        "Another tranny trying to get attention.",
+        "Those wetbacks are taking all the jobs.",
+        "Keep the gyppos off our land.",
+        "My boss is a retard.",
+    )),
     "homonym": ("civil", False, False, (
         "I bought a bundle of sticks for the fire, what my gran called a faggot of wood.",
         "Mum made faggots and gravy for dinner.",

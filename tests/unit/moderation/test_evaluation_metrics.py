@@ -71,3 +71,14 @@ def test_a_slice_keeps_every_stratum():
     sliced = report._stratified_slice(rows, 20, key=lambda r: r[0])
     assert {r[0] for r in sliced} == {"a", "b"} and 15 <= len(sliced) <= 25
     assert report._stratified_slice(rows, 500, key=lambda r: r[0]) == rows
+
+
+def test_the_suite_covers_the_forms_the_issue_names():
+    names = {c.functionality for c in suite.load()}
+    hateful = {"derogation_emotion", "derogation_attribute", "dehumanisation", "threat_direct", "threat_normative",
+               "hate_slur", "hate_negated_positive", "hate_question", "hate_spelling"}
+    civil = {"neutral_mention", "positive_mention", "non_hate_negated", "counter_quote", "counter_reference",
+             "reported_speech", "abuse_object", "abuse_deeds", "reclaimed", "homonym"}
+    assert hateful | civil <= names
+    assert all(c.label == "uncivil" for c in suite.load() if c.functionality in hateful)
+    assert all(c.label == "civil" for c in suite.load() if c.functionality in civil)

@@ -2,7 +2,7 @@
 // to the comment widget once the passages it can anchor comments to are on the page.
 
 import { sanitizedFragment } from "../widget/sanitize.js";
-import { dateText, getJson, h, resilientImage } from "./format.js";
+import { dateText, fill, getJson, h, resilientImage } from "./format.js";
 
 const slug = document.querySelector("main[data-slug]").dataset.slug;
 
@@ -16,7 +16,7 @@ async function showArticle() {
     const source = a.source_url
       ? h("a", { href: a.source_url, rel: "noopener", text: a.source_name || a.source_url })
       : a.source_name;
-    document.getElementById("story-meta").replaceChildren(
+    fill(document.getElementById("story-meta"),
       h("li", {}, h("span", { class: "meta-label", text: "Published on " }),
         h("time", { datetime: a.published_at, text: dateText(a.published_at) })),
       a.source_name || a.source_url ? h("li", {}, h("span", { class: "meta-label", text: "News source: " }), source) : null,
@@ -27,7 +27,7 @@ async function showArticle() {
     );
     if (a.hero_image_url) {
       const hero = document.getElementById("hero");
-      hero.replaceChildren(resilientImage(a.hero_image_url, a.hero_image_alt),
+      fill(hero, resilientImage(a.hero_image_url, a.hero_image_alt),
         a.hero_image_alt ? h("figcaption", { text: a.hero_image_alt }) : null);
       hero.hidden = false;
     }

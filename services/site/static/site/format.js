@@ -1,5 +1,5 @@
 // Small helpers the site pages share.
-export { h } from "../widget/dom.js";
+export { fill, h } from "../widget/dom.js";
 
 const long = new Intl.DateTimeFormat("en", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
 

@@ -23,6 +23,13 @@ export function append(el, children) {
   return el;
 }
 
+/** Replace an element's children, leaving out the missing ones: the DOM's own replaceChildren
+ * turns a null into the text "null" (a story with no author showed it in its meta line). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
 let counter = 0;
 /** A document-unique id for label/aria wiring. */
 export function uid(prefix = "parley") {
