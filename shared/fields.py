@@ -1,9 +1,9 @@
 """Marshmallow fields for text from the outside world."""
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
-from shared.text import strip_control
+from shared.text import display_name, strip_control
 
 
 class Text(fields.String):
@@ -17,3 +17,14 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = strip_control(super()._deserialize(value, attr, data, **kwargs))
         return text.strip() if self.trim else text
+
+
+class Name(Text):
+    """A person's display name, normalised (`shared.text.display_name`): invisible names
+    ("\\u200b") are refused and line breaks never reach a page or an email header."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = display_name(super()._deserialize(value, attr, data, **kwargs))
+        if not name:
+            raise ValidationError("The name needs at least one visible character.")
+        return name

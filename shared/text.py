@@ -22,6 +22,32 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_JOINERS = {"\u200c", "\u200d"}  # zero-width non-joiner and joiner: part of how some scripts and emoji are written
+_VISIBLE = ("L", "M", "N", "S", "P")
+
+
+def display_name(text: str) -> str:
+    """A name as others will see it: NFC, every control and format character dropped (CR, LF,
+    zero-width spaces, word joiners, bidi overrides) except a zero-width (non-)joiner between
+    two visible characters, where it belongs to the word (Persian, Indic scripts, emoji
+    sequences), and runs of white space as one space. An empty result means the name had
+    nothing a reader could see; the caller refuses it."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    for i, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category[0] == "C" or category in ("Zl", "Zp"):
+            if char in _JOINERS and 0 < i < len(text) - 1 and out and out[-1][:1] != " " and \
+                    unicodedata.category(out[-1][-1])[0] in _VISIBLE and \
+                    unicodedata.category(text[i + 1])[0] in _VISIBLE:
+                out.append(char)
+            elif char in "\t\r\n" or category in ("Zl", "Zp"):
+                out.append(" ")
+            continue
+        out.append(" " if char.isspace() else char)
+    return " ".join("".join(out).split())
+
+
 def sanitize_html(html: str, tags: set[str], attributes: dict[str, set[str]]) -> str:
     return nh3.clean(
         html,

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.comments.models import Decision, FlagReason
 from services.comments.threads import Sort
-from shared.fields import Text
+from shared.fields import Name, Text
 
 _ID = validate.Range(min=1, max=2**31 - 1)  # PostgreSQL INTEGER
 
@@ -33,7 +33,7 @@ class EmailAddress(Text):
 class CommentIn(Schema):
     article = Text(required=True, validate=validate.Length(min=1, max=200))
     parent_id = fields.Integer(allow_none=True, load_default=None, validate=_ID)
-    author_name = Text(trim=True, required=True, validate=validate.Length(min=1, max=60))
+    author_name = Name(required=True, validate=validate.Length(min=1, max=60))
     author_email = EmailAddress(required=True, validate=validate.Length(max=320))
     body = Text(trim=True, required=True, validate=validate.Length(min=1, max=5000))
     anchor = fields.Nested(AnchorIn, allow_none=True, load_default=None)

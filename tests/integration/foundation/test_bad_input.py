@@ -1,4 +1,6 @@
 """Bad input gets one JSON error shape and a 4xx, never a 500."""
+import json
+
 import pytest
 
 
@@ -76,3 +78,19 @@ def test_script_in_a_comment_is_rendered_inert(stack):
     html = created.get_json()["comment"]["body_html"]
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "&lt;script&gt;" in html  # shown as text, not dropped silently
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200d\u200b\u2060", " \u2060 "])
+def test_an_invisible_author_name_is_refused_with_a_field_message(stack, name):
+    stack.publish_article("story")
+    r = stack.post_comment(name=name)
+    assert r.status_code == 422
+    assert "visible" in json.dumps(r.get_json()["error"]["details"]["author_name"])
+
+
+def test_line_breaks_in_a_name_become_one_space(stack):
+    stack.publish_article("story")
+    r = stack.post_comment(name="Ann\r\nSmith\u200b")
+    assert r.status_code == 202
+    own = stack.comments.get(f"/api/comments/{r.get_json()['id']}", headers={"X-Edit-Token": r.get_json()["edit_token"]})
+    assert own.get_json()["author_name"] == "Ann Smith"
