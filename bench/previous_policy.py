@@ -77,7 +77,8 @@ def markdown(result: dict) -> list[str]:
         lines.insert(1, previous["error"])
     for key in ("batch_comments_per_second", "batch_comments_per_second_2_processes", "single_p99_ms",
                 "resident_memory_mb"):
-        lines.append(f"| {key} | {previous.get('speed', {}).get(key, '-')} | {current['speed'].get(key, '-')} |")
+        before, now = previous.get("speed", {}).get(key), current["speed"].get(key)
+        lines.append(f"| {key} | {'-' if before is None else before} | {'-' if now is None else now} |")
     for name, figures in current["quality"].items():
         before = previous.get("quality", {}).get(name, {})
         for key in ("hateful_approved_rate", "civil_approved_rate", "civil_rejected", "auc"):
