@@ -137,7 +137,7 @@ def test_tuned_set_meets_the_issue_bar(name):
 # fixed (a blocked word inside a single-quoted passage is a mention too, held), so civil is now
 # 92 / 8 / 0; uncivil unchanged. The guard is that level plus three points of uncivil approved.
 # Policy 2024.07-1 (the model trained on a real corpus with group names masked): civil 94 / 6 / 0,
-# uncivil 10 / 70 / 20, measured twice (8 and then 10 approved, between which the corpus's
+# uncivil 10 / 70 / 20, measured three times (8, 10, 10 approved; between the first two the corpus's
 # tweets were cleaned differently; nothing was tuned on this set). A regression of six
 # uncivil comments from 2024.06-10, explained in POLICY.md ("2024.07-1"): the old model
 # caught them partly because it weighed group names. The guard is the new level.
