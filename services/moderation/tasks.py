@@ -5,6 +5,8 @@ import logging
 
 from celery import shared_task
 
+from services.moderation.container import worker_runtime
+from services.moderation.handlers import screen_comments
 from shared.bus import dead_letter
 from shared.celery import attempts_exceeded, forget_attempts
 from shared.events import InvalidEvent, decode
@@ -16,9 +18,6 @@ SCREEN_BATCH = "moderation.screen_batch"
 @shared_task(name=SCREEN_BATCH, bind=True, autoretry_for=(Exception,), retry_backoff=True,
              retry_backoff_max=60, max_retries=8)
 def screen_batch(self, payloads: list[str]) -> int:
-    from services.moderation.app import worker_runtime
-    from services.moderation.handlers import screen_comments
-
     rt = worker_runtime()
     settings = rt.extra["settings"]
     task_id = self.request.id or "eager"

@@ -1,7 +1,9 @@
-"""Factories of the notify service: API, consumer (fan-out and dispatch), Celery app, sender."""
+"""Factories of the notify service: the API and the consumer (fan-out and dispatch).
+
+The runtime, Celery app and sender are built in ``container.py``, which the worker imports
+without Flask."""
 from __future__ import annotations
 
-import functools
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -10,39 +12,16 @@ from flask import Flask
 
 from services.notify import delivery, handlers, settings as settings_mod
 from services.notify.api import blp, limiter
-from services.notify.links import SignedLinks
-from services.notify.mail import make_mailer
-from services.notify.messages import SiteConfig
+# the factories every process shares live in container.py (no Flask); named here too, as
+# services.registry looks for each service's factories in its app module
+from services.notify.container import NAME, bootstrap, create_celery, create_sender  # noqa: F401
 from services.notify.models import ProcessedEvent
 from services.notify.tasks import SEND_CONFIRMATION, SEND_DELIVERIES, SEND_DIGEST
-from shared.celery import make_celery
 from shared.http import configure_app
 from shared.ratelimit import init_limiter
 from shared.runtime import Runtime
 
-NAME = "notify"
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
-    s = settings or settings_mod.load()
-    rt = Runtime.build(NAME, s.common, s.database_url)
-    rt.extra["settings"] = s
-    rt.extra["deps"] = handlers.Deps(
-        email_hmac_key=s.common.email_hmac_key,
-        links=SignedLinks(s.common.secret_key, s.common.public_base_url,
-                          confirm_max_age=timedelta(days=s.confirm_max_age_days)),
-        site=SiteConfig(name=s.site_name, mail_from=s.mail_from, list_id_domain=s.list_id_domain,
-                        public_base_url=s.common.public_base_url),
-        hourly_cap=s.hourly_cap,
-    )
-    return rt
-
-
-def create_celery(runtime: Runtime | None = None):
-    s = runtime.extra["settings"] if runtime else settings_mod.load()
-    return make_celery(NAME, s.common.redis_url, s.common.namespace, visibility_timeout=s.visibility_timeout,
-                       include=["services.notify.tasks"])
 
 
 def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime | None = None,
@@ -60,19 +39,6 @@ def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime |
                  enabled=s.common.ratelimit_enabled)
     api.register_blueprint(blp)
     return app
-
-
-def create_sender(runtime: Runtime) -> delivery.Sender:
-    s = runtime.extra["settings"]
-    mailer = functools.cache(lambda: make_mailer(s.mail_backend, s.smtp))
-    return delivery.Sender(runtime.db, mailer, runtime.extra["deps"], max_attempts=s.max_attempts,
-                           lease=timedelta(seconds=s.send_lease_seconds), retry_base=s.retry_base_seconds)
-
-
-@functools.cache
-def worker_sender() -> delivery.Sender:
-    """The sender of a worker process, made on its first task (never at import)."""
-    return create_sender(bootstrap())
 
 
 def dispatcher(rt: Runtime, celery, every: float = 0.5):
