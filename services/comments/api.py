@@ -15,8 +15,9 @@ from services.comments.schemas import (CommentEdit, CommentIn, CountArgs, Counts
                                        DecisionOut, FlagIn, FlagOut, LogArgs, LogOut, OwnCommentOut, PageArgs,
                                        QueueOut, ThreadArgs, ThreadOut, VoteIn, VoteOut)
 from services.comments.threads import public_view, read_thread
-from shared.auth import Role, require_role
+from shared.auth import Role
 from shared.errors import ApiError
+from shared.http import require_role
 from shared.pagination import decode_cursor, encode_cursor
 from shared import ratelimit
 
