@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from services.notify.models import Address, Delivery, Subscription
-from services.notify.sink import CapturingSmtpServer, SmtpStage
+from tests.smtp_server import CapturingSmtpServer, SmtpStage
 from shared.events import EventType, new_event
 
 
