@@ -41,43 +41,51 @@ def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime |
     return app
 
 
-def dispatcher(rt: Runtime, celery, every: float = 0.5):
-    """Periodic work between stream reads: every ``every`` seconds, release stale claims and
-    hand due deliveries and digests to the workers. ``tick.hurry()`` (called by the consumer
-    after committing a batch, which may have made deliveries) makes the next tick hand due
-    deliveries over at once, so a reply's email does not wait for the period."""
-    s = rt.extra["settings"]
-    deps = rt.extra["deps"]
-    lease = timedelta(seconds=s.send_lease_seconds)
-    requeue_after = timedelta(seconds=s.visibility_timeout + 60)
-    last, hurried = [0.0], [False]
+class Dispatcher:
+    """The notify consumer's periodic work between stream reads (its ``tick``): every
+    ``every`` seconds, release stale claims and hand due deliveries and digests to the
+    workers. :meth:`hurry` makes the next tick hand due deliveries over at once."""
 
-    def dispatch_due() -> None:
-        ids = delivery.due_deliveries(rt.db, deps, requeue_after)
-        for i in range(0, len(ids), s.send_batch):
-            celery.send_task(SEND_DELIVERIES, args=[ids[i:i + s.send_batch]], queue=NAME)
+    def __init__(self, rt: Runtime, celery, every: float = 0.5):
+        self.rt, self.celery, self.every = rt, celery, every
+        s = rt.extra["settings"]
+        self.deps = rt.extra["deps"]
+        self.send_batch = s.send_batch
+        self.lease = timedelta(seconds=s.send_lease_seconds)
+        # a delivery still pending this long after it was handed over lost its task; until
+        # then the broker may still re-deliver that task itself (visibility timeout)
+        self.requeue_after = timedelta(seconds=s.visibility_timeout + 60)
+        self._last = 0.0
+        self._hurried = False
 
-    def tick() -> None:
-        periodic = time.monotonic() - last[0] >= every
+    def hurry(self) -> None:
+        """Called by the consumer after committing a batch, which may have made deliveries,
+        so a reply's email does not wait for the period."""
+        self._hurried = True
+
+    def __call__(self) -> None:
+        periodic = time.monotonic() - self._last >= self.every
         if periodic:
-            last[0] = time.monotonic()
-            delivery.release_stale_claims(rt.db, deps, lease)
-        if periodic or hurried[0]:  # once per tick, even when both are due
-            hurried[0] = False
-            dispatch_due()
+            self._last = time.monotonic()
+            delivery.release_stale_claims(self.rt.db, self.deps, self.lease)
+        if periodic or self._hurried:  # once per tick, even when both are due
+            self._hurried = False
+            self._dispatch_due()
         if periodic:
-            for address_id in delivery.due_digests(rt.db, deps):
-                celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
+            for address_id in delivery.due_digests(self.rt.db, self.deps):
+                self.celery.send_task(SEND_DIGEST, args=[address_id], queue=NAME)
 
-    tick.hurry = lambda: hurried.__setitem__(0, True)
-    return tick
+    def _dispatch_due(self) -> None:
+        ids = delivery.due_deliveries(self.rt.db, self.deps, self.requeue_after)
+        for i in range(0, len(ids), self.send_batch):
+            self.celery.send_task(SEND_DELIVERIES, args=[ids[i:i + self.send_batch]], queue=NAME)
 
 
 def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
     """Reads article events (titles) and approvals (fan-out), and dispatches due mail."""
     rt = runtime or bootstrap()
     celery = celery or create_celery(rt)
-    tick = kw.setdefault("tick", dispatcher(rt, celery))
+    tick = kw.setdefault("tick", Dispatcher(rt, celery))
     return rt.inline_consumer(["articles", "comments"], ProcessedEvent, handlers.EVENT_HANDLERS,
                               rt.extra["deps"], prepare=handlers.prepare_fan_out,
-                              after_commit=getattr(tick, "hurry", None), **kw)
+                              after_commit=tick.hurry if isinstance(tick, Dispatcher) else None, **kw)
