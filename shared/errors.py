@@ -46,3 +46,45 @@ class ApiError(HTTPException):
         self.error_code = code or CODES.get(status, "error")
         self.details = details or {}
         self.extra_headers = headers or {}
+
+
+# -- domain errors ------------------------------------------------------------------------
+# Handlers raise these, never ApiError: a rule of the domain refused a command, and only the
+# HTTP edge (shared/http.py, one table) knows which status answers each kind. A service
+# subclasses a kind per refusal and gives it the message (and the ``code`` clients branch on).
+
+
+class DomainError(Exception):
+    """A command the domain refuses; ``str(error)`` is the message readers are shown."""
+
+    #: the stable ``error.code`` of the answer; None leaves the status's own code
+    code: str | None = None
+    #: the message when the raise gives none
+    message: str = ""
+
+    def __init__(self, message: str | None = None, *, details: dict | None = None,
+                 retry_after: int | None = None):
+        super().__init__(message or self.message)
+        self.details = details or {}
+        #: seconds after which trying again may succeed (limits), else None
+        self.retry_after = retry_after
+
+
+class NotFound(DomainError):
+    """What the command names does not exist (or is not visible to the caller)."""
+
+
+class Forbidden(DomainError):
+    """The caller may not do this to what exists."""
+
+
+class Conflict(DomainError):
+    """The state of what exists does not allow the command now."""
+
+
+class Invalid(DomainError):
+    """The command's values are wrong; ``details`` names each field."""
+
+
+class LimitReached(DomainError):
+    """The caller has done this as often as the domain allows for now."""

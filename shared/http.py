@@ -20,7 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from shared.auth import Role, hash_token
-from shared.errors import CODES, ApiError, ErrorSchema
+from shared.errors import (CODES, ApiError, Conflict, DomainError, ErrorSchema, Forbidden, Invalid, LimitReached,
+                           NotFound)
 
 # the logger these error handlers have always logged under, so existing log filters still match
 log = logging.getLogger("shared.errors")
@@ -131,6 +132,18 @@ def handle_http_exception(exc: HTTPException):
     return resp, status
 
 
+#: the one place a domain refusal gets its HTTP status
+DOMAIN_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, LimitReached: 429}
+
+
+def handle_domain_error(exc: DomainError):
+    status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind)), None)
+    if status is None:  # a DomainError of no kind is a bug of ours
+        return handle_unexpected(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return handle_http_exception(ApiError(status, str(exc), code=exc.code, details=exc.details, headers=headers))
+
+
 def handle_unavailable(exc: Exception):
     log.warning("dependency unavailable: %s", exc)
     resp, status = error_response(503, "A backing service is unavailable; try again shortly.")
@@ -155,6 +168,7 @@ def handle_unexpected(exc: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_unavailable)
     app.register_error_handler(DBAPIError, handle_unavailable)
     app.register_error_handler(IntegrityError, handle_integrity)

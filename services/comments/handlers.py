@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from services.comments.models import (Actor, ArticleProjection, Comment, CommentStatus, Decision, Flag,
                                       ModerationLog, Outbox, Vote)
 from services.comments.cache import touched
+from services.comments.errors import (ArticleNotFound, ArticleNotPublished, CommentNotFound, CommentsClosed,
+                                      EditTokenMismatch, EditWindowClosed, HasReplies, NotEditable,
+                                      ParentNotInDiscussion, VoteLimitReached)
 from services.comments.render import excerpt, render_markdown
 from shared.auth import email_key
 from shared.db import utcnow
-from shared.errors import ApiError
 from shared.events import Event, EventType, new_event
 from shared.outbox import add_events, insert_events
 
@@ -157,11 +159,11 @@ def open_article(s: Session, slug: str) -> ArticleProjection:
 def _open(a, slug: str):
     """``a`` (an article or a row of its columns) when it takes comments; else the error why."""
     if a is None or a.status == "deleted":
-        raise ApiError(404, f"No article {slug!r}.", details={"article": ["Unknown article."]})
+        raise ArticleNotFound(slug)
     if a.status != "published":
-        raise ApiError(409, "This article is not published.", code="article_not_published")
+        raise ArticleNotPublished()
     if a.comment_status != "open":
-        raise ApiError(409, "Comments are closed on this article.", code="comments_closed")
+        raise CommentsClosed()
     return a
 
 
@@ -214,8 +216,7 @@ def store_comment(s: Session, draft: Draft, deps: Deps) -> tuple[Comment, str]:
     if draft.parent_id is not None:
         parent = s.get(Comment, draft.parent_id)
         if parent is None or parent.article != article.slug or parent.status != S.APPROVED:
-            raise ApiError(422, "The parent comment is not in this discussion.",
-                           details={"parent_id": ["No approved comment with this id on this article."]})
+            raise ParentNotInDiscussion()
         # deeper replies attach to the deepest allowed ancestor, keeping the thread readable
         while parent.depth >= deps.max_depth:
             parent = s.get(Comment, parent.parent_id)
@@ -235,23 +236,23 @@ def store_comment(s: Session, draft: Draft, deps: Deps) -> tuple[Comment, str]:
 def own_comment(s: Session, comment_id: int, token: str | None) -> Comment:
     c = s.get(Comment, comment_id)
     if c is None or _locked(s, c).status == S.DELETED:
-        raise ApiError(404, "No such comment.")
+        raise CommentNotFound()
     if not token or not hmac.compare_digest(c.edit_token_hash, hash_edit_token(token)):
-        raise ApiError(403, "The edit token does not match this comment.")
+        raise EditTokenMismatch()
     return c
 
 
 def _within_window(c: Comment, deps: Deps) -> None:
     if deps.now() - c.created_at > deps.edit_window:
-        raise ApiError(409, "The time to change this comment has passed.", code="edit_window_closed")
+        raise EditWindowClosed()
 
 
 def edit_comment(s: Session, c: Comment, body: str, deps: Deps) -> Comment:
     _within_window(c, deps)
     if c.approved_descendants > 0:
-        raise ApiError(409, "A comment with replies cannot be edited.", code="has_replies")
+        raise HasReplies()
     if c.status not in (S.PENDING, S.APPROVED):
-        raise ApiError(409, f"A {c.status} comment cannot be edited.", code="not_editable")
+        raise NotEditable(c.status)
     article = s.get(ArticleProjection, c.article)
     c.body_md, c.body_html = body, render_markdown(body)
     c.revision += 1
@@ -277,7 +278,7 @@ def delete_comment(s: Session, c: Comment, deps: Deps) -> None:
 def vote(s: Session, comment_id: int, voter_id: str, value: int, ip: str, deps: Deps) -> Comment:
     c = s.get(Comment, comment_id)
     if c is None or _locked(s, c).status != S.APPROVED:
-        raise ApiError(404, "No such comment.")
+        raise CommentNotFound()
     ip_hash = deps.ip_hash(ip)
     existing = s.get(Vote, (comment_id, voter_id))
     old = existing.value if existing else 0
@@ -285,8 +286,7 @@ def vote(s: Session, comment_id: int, voter_id: str, value: int, ip: str, deps: 
         voters_here = s.scalar(select(func.count()).select_from(Vote)
                                .where(Vote.comment_id == comment_id, Vote.ip_hash == ip_hash))
         if voters_here >= deps.votes_per_ip:
-            raise ApiError(429, "Too many votes on this comment from your network.", code="vote_limit",
-                           headers={"Retry-After": "3600"})
+            raise VoteLimitReached()
     if value == old:
         return c
     if existing is None:
@@ -312,7 +312,7 @@ def flag(s: Session, comment_id: int, reason: str, note: str, reporter: str, dep
     """Record a reader's report; enough reports take an approved comment back to the queue."""
     c = s.get(Comment, comment_id)
     if c is None or _locked(s, c).status != S.APPROVED:
-        raise ApiError(404, "No such comment.")
+        raise CommentNotFound()
     key = deps.ip_hash(reporter)
     if s.scalar(select(Flag.id).where(Flag.comment_id == c.id, Flag.reporter_key == key)) is not None:
         return c  # one report per reader counts; repeating it is not an error
@@ -339,7 +339,7 @@ _DECISIONS = {
 def decide(s: Session, comment_id: int, decision: Decision, reason: str, moderator: str) -> Comment:
     c = s.get(Comment, comment_id)
     if c is None or _locked(s, c).status == S.DELETED:
-        raise ApiError(404, "No such comment.")
+        raise CommentNotFound()
     new = _DECISIONS[decision](c)
     # the reports so far have been reviewed; only new ones count towards the next hold
     c.held, c.moderator_decided, c.flag_count = False, True, 0

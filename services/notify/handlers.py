@@ -12,13 +12,14 @@ from typing import Callable
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from services.notify.errors import (AddressUnknown, ArticleNotFound, NotSubscribed, RepliesNeedComment,
+                                    SubscriptionGone)
 from services.notify.links import SignedLinks
 from services.notify.messages import SiteConfig
 from services.notify.models import (Address, ArticleInfo, Delivery, DeliveryMode, DeliveryStatus, Kind,
                                     Subscription, SubscriptionStatus)
 from shared.auth import email_key
 from shared.db import utcnow
-from shared.errors import ApiError
 from shared.events import Event, EventType
 
 #: a new confirmation mail for the same subscription at most this often
@@ -48,9 +49,9 @@ def subscribe(s: Session, email: str, kind: Kind, article: str, comment_id: int 
     is known, pending or already confirmed."""
     info = s.get(ArticleInfo, article)
     if info is None or info.status != "published":
-        raise ApiError(404, f"No article {article!r}.", details={"article": ["Unknown article."]})
+        raise ArticleNotFound(article)
     if kind == Kind.REPLIES and not comment_id:
-        raise ApiError(422, "A replies subscription needs the comment.", details={"comment_id": ["Required."]})
+        raise RepliesNeedComment()
     address = s.scalar(select(Address).where(Address.email == email))
     if address is None:
         address = Address(email=email, email_key=email_key(deps.email_hmac_key, email))
@@ -75,7 +76,7 @@ def subscribe(s: Session, email: str, kind: Kind, article: str, comment_id: int 
 def confirm(s: Session, subscription_id: int, deps: Deps) -> Subscription:
     sub = s.get(Subscription, subscription_id)
     if sub is None:
-        raise ApiError(404, "This subscription no longer exists.")
+        raise SubscriptionGone()
     sub.status, sub.confirmed_at = SubscriptionStatus.CONFIRMED, deps.now()
     address = s.get(Address, sub.address_id)
     # the owner proved the address works: lift a suppression left by a hard bounce
@@ -108,14 +109,14 @@ def drop(s: Session, email: str, subscription_id: int) -> None:
     address = address_of(s, email)
     sub = s.get(Subscription, subscription_id)
     if address is None or sub is None or sub.address_id != address.id:
-        raise ApiError(404, "No such subscription for this address.")
+        raise NotSubscribed()
     sub.status = SubscriptionStatus.UNSUBSCRIBED
 
 
 def set_delivery_mode(s: Session, email: str, mode: DeliveryMode) -> None:
     address = address_of(s, email)
     if address is None:
-        raise ApiError(404, "Nothing is stored about this address.")
+        raise AddressUnknown()
     address.delivery_mode = mode
 
 
