@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from services.comments import handlers
+from services.comments import commands
 from services.comments.models import ApiToken, ArticleProjection, Comment, CommentStatus, ModerationLog
 from services.comments.schemas import (CommentEdit, CommentIn, CountArgs, CountsOut, CreatedOut, DecisionIn,
                                        DecisionOut, FlagIn, FlagOut, LogArgs, LogOut, OwnCommentOut, PageArgs,
@@ -30,7 +30,7 @@ def rt():
     return current_app.extensions["parley"]
 
 
-def deps() -> handlers.Deps:
+def deps() -> commands.Deps:
     return rt().extra["deps"]
 
 
@@ -113,8 +113,8 @@ class Comments(MethodView):
     @limiter.limit(ratelimit.POST_COMMENT)
     def post(self, data):
         """Post a comment or a reply"""
-        draft = handlers.draft_comment(data, deps(), request.remote_addr or "")
-        c, token = rt().write(lambda s: handlers.store_comment(s, draft, deps()))
+        draft = commands.draft_comment(data, deps(), request.remote_addr or "")
+        c, token = rt().write(lambda s: commands.store_comment(s, draft, deps()))
         body = {"id": c.id, "status": str(c.status), "edit_token": token,
                 "editable_until": c.created_at + deps().edit_window, "comment": own_view(c)}
         return body, 201 if c.status == CommentStatus.APPROVED else 202
@@ -139,7 +139,7 @@ class OwnComment(MethodView):
     def get(self, comment_id):
         """One's own comment, in any status, through its edit token"""
         with rt().db.read_session() as s:
-            return own_view(handlers.own_comment(s, comment_id, request.headers.get("X-Edit-Token")))
+            return own_view(commands.own_comment(s, comment_id, request.headers.get("X-Edit-Token")))
 
     @blp.doc(**EDIT_TOKEN)
     @blp.arguments(CommentEdit)
@@ -148,8 +148,8 @@ class OwnComment(MethodView):
     def patch(self, data, comment_id):
         """Edit one's own comment (within the edit window; screened again)"""
         token = request.headers.get("X-Edit-Token")
-        return own_view(rt().write(lambda s: handlers.edit_comment(
-            s, handlers.own_comment(s, comment_id, token), data["body"], deps())))
+        return own_view(rt().write(lambda s: commands.edit_comment(
+            s, commands.own_comment(s, comment_id, token), data["body"], deps())))
 
     @blp.doc(**EDIT_TOKEN)
     @blp.response(204)
@@ -157,7 +157,7 @@ class OwnComment(MethodView):
     def delete(self, comment_id):
         """Delete one's own comment (within the edit window)"""
         token = request.headers.get("X-Edit-Token")
-        rt().write(lambda s: handlers.delete_comment(s, handlers.own_comment(s, comment_id, token), deps()))
+        rt().write(lambda s: commands.delete_comment(s, commands.own_comment(s, comment_id, token), deps()))
 
 
 @blp.route("/comments/<int:comment_id>/vote")
@@ -167,7 +167,7 @@ class VoteView(MethodView):
     @limiter.limit(ratelimit.VOTE)
     def put(self, data, comment_id):
         """Vote up (1), down (-1) or withdraw (0)"""
-        c = rt().write(lambda s: handlers.vote(s, comment_id, data["voter_id"], data["value"],
+        c = rt().write(lambda s: commands.vote(s, comment_id, data["voter_id"], data["value"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "score": c.score, "upvotes": c.upvotes, "downvotes": c.downvotes,
                 "value": data["value"]}
@@ -180,7 +180,7 @@ class Flags(MethodView):
     @limiter.limit(ratelimit.FLAG)
     def post(self, data, comment_id):
         """Report a comment to the moderators"""
-        c = rt().write(lambda s: handlers.flag(s, comment_id, str(data["reason"]), data["note"],
+        c = rt().write(lambda s: commands.flag(s, comment_id, str(data["reason"]), data["note"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "received": True}
 
@@ -235,7 +235,7 @@ class DecisionView(MethodView):
     @moderator_only
     def post(self, data, comment_id):
         """Approve, reject or mark as spam"""
-        c = rt().write(lambda s: handlers.decide(s, comment_id, data["decision"], data["reason"], g.actor))
+        c = rt().write(lambda s: commands.decide(s, comment_id, data["decision"], data["reason"], g.actor))
         return {"id": c.id, "status": str(c.status)}
 
 

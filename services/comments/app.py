@@ -6,10 +6,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.comments import handlers, settings as settings_mod
+from services.comments import commands, handlers, settings as settings_mod
 from services.comments.api import blp, limiter, mod
 from services.comments.cache import ThreadCache, invalidate_after_commit
 from services.comments.models import Outbox, ProcessedEvent
+from services.comments import verdicts
 from shared.http import configure_app
 from shared.ratelimit import init_limiter
 from shared.runtime import Runtime
@@ -26,7 +27,7 @@ def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
                         local_entries=settings.thread_cache_local_entries)
     rt.extra["thread_cache"] = cache
     rt.db.on_commit(invalidate_after_commit(cache))
-    rt.extra["deps"] = handlers.Deps(
+    rt.extra["deps"] = commands.Deps(
         secret=settings.common.secret_key, email_hmac_key=settings.common.email_hmac_key,
         max_depth=settings.max_depth, edit_window=timedelta(seconds=settings.edit_window_seconds),
         flag_hold_threshold=settings.flag_hold_threshold, votes_per_ip=settings.votes_per_ip,
@@ -56,5 +57,5 @@ def create_consumer(runtime: Runtime | None = None, **kw):
     """Reads article events (the local projection) and screening verdicts."""
     rt = runtime or bootstrap()
     return rt.inline_consumer(["articles", "moderation"], ProcessedEvent, handlers.EVENT_HANDLERS,
-                              rt.extra["deps"], prepare=handlers.prepare_batch,
+                              rt.extra["deps"], prepare=verdicts.prepare_batch,
                               after_commit=rt.wake_relay, **kw)  # its approvals leave at once
