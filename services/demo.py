@@ -94,7 +94,7 @@ def seed() -> str:
         return "demo content already present"
 
     c_rt = comments_app.bootstrap()
-    deps = c_rt.extra["deps"]
+    deps = c_rt.deps
     with a_rt.db.read_session() as s:
         from services.articles.models import Outbox
 

@@ -31,7 +31,7 @@ def rt():
 
 
 def deps() -> commands.Deps:
-    return rt().extra["deps"]
+    return rt().deps
 
 
 moderator_only = require_role(lambda: rt().db, ApiToken, Role.MODERATOR)
@@ -46,7 +46,7 @@ def _render_thread(args) -> tuple[str, bytes]:
         if article is None or article.status == "deleted":
             raise ApiError(404, f"No article {args['article']!r}.")
         page = read_thread(s, article.slug, args["sort"], args.get("cursor"), args["limit"],
-                           rt().extra["settings"].replies_per_thread)
+                           rt().settings.replies_per_thread)
     body = {"article": article.slug, "sort": str(args["sort"]), "total": article.approved_count, **page}
     # serialised directly (ThreadOut documents it; a test checks the two agree): a schema dump
     # of 200 comments costs more than reading them
@@ -81,7 +81,7 @@ def cached_thread():
     CORS and security headers, still run). Anything else falls through to the view."""
     if request.method != "GET" or request.path != "/api/comments":
         return None
-    cache = rt().extra["thread_cache"]
+    cache = rt().thread_cache
     known = cache.known_query(request.query_string)
     if known is None:
         return None
@@ -95,7 +95,7 @@ class Comments(MethodView):
     @blp.response(200, ThreadOut)
     def get(self, args):
         """The approved thread of an article (cached in Redis; ETag / If-None-Match)"""
-        slug, cache = args["article"], rt().extra["thread_cache"]
+        slug, cache = args["article"], rt().thread_cache
         variant = f"{args['sort']}|{args.get('cursor', '')}|{args['limit']}"
         version, hit = cache.lookup(slug, variant)
         if hit is None:

@@ -13,25 +13,24 @@ from typing import Sequence
 from services.moderation import handlers
 # the factories every process shares live in container.py; named here too, as
 # services.registry and worker.py look for them in the app module
-from services.moderation.container import NAME, bootstrap, create_celery, worker_runtime  # noqa: F401
+from services.moderation.container import NAME, ModerationRuntime, bootstrap, create_celery, worker_runtime  # noqa: F401
 from services.moderation.models import Outbox, ProcessedEvent
 from services.moderation.tasks import SCREEN_BATCH
 from shared.celery import waiting_tasks
 from shared.consumer import inline_batch_handler
 from shared.events import Event
-from shared.runtime import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_relay(runtime: Runtime | None = None):
+def create_relay(runtime: ModerationRuntime | None = None):
     return (runtime or bootstrap()).relay(Outbox)
 
 
-def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
+def create_consumer(runtime: ModerationRuntime | None = None, celery=None, **kw):
     rt = runtime or bootstrap()
     celery = celery or create_celery(rt)
-    inline = inline_batch_handler(rt.db, ProcessedEvent, NAME, handlers.EVENT_HANDLERS, rt.extra["deps"])
+    inline = inline_batch_handler(rt.db, ProcessedEvent, NAME, handlers.EVENT_HANDLERS, rt.deps)
 
     def handle(events: Sequence[Event]) -> set[str]:
         failed = inline([e for e in events if e.type not in handlers.SCREENED_TYPES])
@@ -41,12 +40,12 @@ def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
             celery.send_task(SCREEN_BATCH, args=[batch], queue=NAME)
         return failed
 
-    kw.setdefault("batch_size", rt.extra["settings"].batch_size)
+    kw.setdefault("batch_size", rt.settings.batch_size)
     # backpressure: while `queued_batches` screening tasks wait for a worker, leave new
     # comments in the stream; the next read hands a worker up to batch_size of them in one
     # task. More than one waiting keeps every worker process of a worker busy: one that
     # finishes finds the next batch queued instead of waiting for the intake to read it.
-    depth = rt.extra["settings"].queued_batches
+    depth = rt.settings.queued_batches
     kw.setdefault("hold", lambda: waiting_tasks(rt.redis, rt.namespace, NAME) >= depth)
     return rt.consumer(["articles", "comments"], handle, types=[*handlers.EVENT_HANDLERS, *handlers.SCREENED_TYPES],
                        **kw)

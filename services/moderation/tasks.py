@@ -19,7 +19,7 @@ SCREEN_BATCH = "moderation.screen_batch"
              retry_backoff_max=60, max_retries=8)
 def screen_batch(self, payloads: list[str]) -> int:
     rt = worker_runtime()
-    settings = rt.extra["settings"]
+    settings = rt.settings
     task_id = self.request.id or "eager"
     if attempts_exceeded(rt.redis, rt.namespace, task_id, settings.task_attempts + 8):
         for raw in payloads:
@@ -33,7 +33,7 @@ def screen_batch(self, payloads: list[str]) -> int:
         except InvalidEvent as exc:  # the consumer validated these; a bad one is dead-lettered
             dead_letter(rt.redis, rt.namespace, stream="celery:moderation", entry_id=task_id,
                         group="moderation-worker", reason=exc.reason, payload=raw)
-    written = screen_comments(rt.db, events, rt.extra["deps"])
+    written = screen_comments(rt.db, events, rt.deps)
     rt.wake_relay()
     forget_attempts(rt.redis, rt.namespace, task_id)
     return written

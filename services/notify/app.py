@@ -10,30 +10,29 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.notify import delivery, handlers, settings as settings_mod
+from services.notify import delivery, handlers
+from services.notify import settings as settings_mod
 from services.notify.api import blp, limiter
 # the factories every process shares live in container.py (no Flask); named here too, as
 # services.registry looks for each service's factories in its app module
-from services.notify.container import NAME, bootstrap, create_celery, create_sender  # noqa: F401
+from services.notify.container import NAME, NotifyRuntime, bootstrap, create_celery, create_sender  # noqa: F401
 from services.notify.models import ProcessedEvent
 from services.notify.tasks import SEND_CONFIRMATION, SEND_DELIVERIES, SEND_DIGEST
 from shared.http import configure_app
 from shared.ratelimit import init_limiter
-from shared.runtime import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: settings_mod.Settings | None = None, runtime: Runtime | None = None,
+def create_app(settings: settings_mod.Settings | None = None, runtime: NotifyRuntime | None = None,
                celery=None) -> Flask:
     rt = runtime or bootstrap(settings)
-    s = rt.extra["settings"]
+    s = rt.settings
     app = Flask(__name__)
     api = configure_app(app, title="Parley notifications", max_body_bytes=16 * 1024, cors_origins=s.cors_origins,
                         trusted_proxy_count=s.common.trusted_proxy_count)
     celery = celery or create_celery(rt)
-    rt.extra["enqueue_confirmation"] = lambda sub_id: celery.send_task(SEND_CONFIRMATION, args=[sub_id],
-                                                                       queue=NAME)
+    rt.enqueue_confirmation = lambda sub_id: celery.send_task(SEND_CONFIRMATION, args=[sub_id], queue=NAME)
     app.extensions["parley"] = rt
     init_limiter(limiter, app, redis_url=s.common.redis_url, namespace=s.common.namespace,
                  enabled=s.common.ratelimit_enabled)
@@ -46,10 +45,10 @@ class Dispatcher:
     ``every`` seconds, release stale claims and hand due deliveries and digests to the
     workers. :meth:`hurry` makes the next tick hand due deliveries over at once."""
 
-    def __init__(self, rt: Runtime, celery, every: float = 0.5):
+    def __init__(self, rt: NotifyRuntime, celery, every: float = 0.5):
         self.rt, self.celery, self.every = rt, celery, every
-        s = rt.extra["settings"]
-        self.deps = rt.extra["deps"]
+        s = rt.settings
+        self.deps = rt.deps
         self.send_batch = s.send_batch
         self.lease = timedelta(seconds=s.send_lease_seconds)
         # a delivery still pending this long after it was handed over lost its task; until
@@ -81,11 +80,11 @@ class Dispatcher:
             self.celery.send_task(SEND_DELIVERIES, args=[ids[i:i + self.send_batch]], queue=NAME)
 
 
-def create_consumer(runtime: Runtime | None = None, celery=None, **kw):
+def create_consumer(runtime: NotifyRuntime | None = None, celery=None, **kw):
     """Reads article events (titles) and approvals (fan-out), and dispatches due mail."""
     rt = runtime or bootstrap()
     celery = celery or create_celery(rt)
     tick = kw.setdefault("tick", Dispatcher(rt, celery))
     return rt.inline_consumer(["articles", "comments"], ProcessedEvent, handlers.EVENT_HANDLERS,
-                              rt.extra["deps"], prepare=handlers.prepare_fan_out,
+                              rt.deps, prepare=handlers.prepare_fan_out,
                               after_commit=tick.hurry if isinstance(tick, Dispatcher) else None, **kw)

@@ -6,23 +6,39 @@ tasks start without the web stack; ``app.py`` adds the API and the consumer on t
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 
-from services.notify import delivery, handlers, settings as settings_mod
+from services.notify import delivery, handlers
+from services.notify import settings as settings_mod
 from services.notify.links import SignedLinks
 from services.notify.mail import make_mailer
 from services.notify.messages import SiteConfig
+from shared.bus import connect
 from shared.celery import make_celery
+from shared.db import Database
 from shared.runtime import Runtime
 
 NAME = "notify"
 
 
-def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
+def _not_wired(subscription_id: int) -> object:
+    raise RuntimeError("no Celery app to send the confirmation with: create_app wires one")
+
+
+@dataclass
+class NotifyRuntime(Runtime):
+    settings: settings_mod.Settings
+    deps: handlers.Deps
+    #: hands a subscription's confirmation email to the workers; create_app sets it, since
+    #: the API process is the one that has a Celery app to send tasks with
+    enqueue_confirmation: Callable[[int], object] = _not_wired
+
+
+def bootstrap(settings: settings_mod.Settings | None = None) -> NotifyRuntime:
     s = settings or settings_mod.load()
-    rt = Runtime.build(NAME, s.common, s.database_url)
-    rt.extra["settings"] = s
-    rt.extra["deps"] = handlers.Deps(
+    deps = handlers.Deps(
         email_hmac_key=s.common.email_hmac_key,
         links=SignedLinks(s.common.secret_key, s.common.public_base_url,
                           confirm_max_age=timedelta(days=s.confirm_max_age_days)),
@@ -30,19 +46,20 @@ def bootstrap(settings: settings_mod.Settings | None = None) -> Runtime:
                         public_base_url=s.common.public_base_url),
         hourly_cap=s.hourly_cap,
     )
-    return rt
+    return NotifyRuntime(name=NAME, common=s.common, db=Database(s.database_url), redis=connect(s.common.redis_url),
+                         settings=s, deps=deps)
 
 
-def create_celery(runtime: Runtime | None = None):
-    s = runtime.extra["settings"] if runtime else settings_mod.load()
+def create_celery(runtime: NotifyRuntime | None = None):
+    s = runtime.settings if runtime else settings_mod.load()
     return make_celery(NAME, s.common.redis_url, s.common.namespace, visibility_timeout=s.visibility_timeout,
                        include=["services.notify.tasks"])
 
 
-def create_sender(runtime: Runtime) -> delivery.Sender:
-    s = runtime.extra["settings"]
+def create_sender(runtime: NotifyRuntime) -> delivery.Sender:
+    s = runtime.settings
     mailer = functools.cache(lambda: make_mailer(s.mail_backend, s.smtp))
-    return delivery.Sender(runtime.db, mailer, runtime.extra["deps"], max_attempts=s.max_attempts,
+    return delivery.Sender(runtime.db, mailer, runtime.deps, max_attempts=s.max_attempts,
                            lease=timedelta(seconds=s.send_lease_seconds), retry_base=s.retry_base_seconds)
 
 
