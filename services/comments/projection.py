@@ -16,8 +16,9 @@ ARTICLE_EVENTS = (EventType.ARTICLE_PUBLISHED, EventType.ARTICLE_UPDATED, EventT
                   EventType.ARTICLE_DELETED)
 
 
-def project_article(s: Session, event: Event, deps: Deps) -> None:
-    """Keep the local article projection; the highest revision wins, whatever the order."""
+def project_article(s: Session, event: Event, deps: Deps, batch: object = None) -> None:
+    """Keep the local article projection; the highest revision wins, whatever the order.
+    (``batch``: what ``verdicts.prepare_batch`` found, unused here.)"""
     d = event.data
     a = s.get(ArticleProjection, d["slug"])
     if a is not None and a.revision >= d["revision"]:

@@ -38,8 +38,37 @@ COUNT_APPROVED = (update(ArticleProjection).where(ArticleProjection.slug == bind
                   .execution_options(**COUNTER_OPTIONS))
 
 
+class Counters:
+    """A batch's counter changes, summed: per article the approved delta (and one thread
+    version bump), per ancestor comment the approved-descendants delta."""
+
+    def __init__(self) -> None:
+        self.approved: dict[str, int] = {}
+        self.descendants: dict[int, int] = {}
+
+    def add(self, c: Comment, delta: int) -> None:
+        self.approved[c.article] = self.approved.get(c.article, 0) + delta
+        if delta:
+            for ancestor in c.ancestor_ids or ():
+                self.descendants[ancestor] = self.descendants.get(ancestor, 0) + delta
+
+    def write(self, s: Session) -> None:
+        """One statement per article, then one per distinct delta for the ancestor comments
+        (articles before comments: the lock order)."""
+        for slug in sorted(self.approved):
+            s.execute(COUNT_APPROVED, {"b_slug": slug, "b_delta": self.approved[slug]})
+        by_delta: dict[int, list[int]] = {}
+        for ancestor in sorted(self.descendants):
+            if self.descendants[ancestor]:
+                by_delta.setdefault(self.descendants[ancestor], []).append(ancestor)
+        for delta, ancestors in by_delta.items():
+            s.execute(COUNT_DESCENDANTS, {"b_ids": ancestors, "b_delta": delta})
+
+
 def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, action: str,
-                  reason: str = "", screened: bool = True) -> None:
+                  reason: str = "", screened: bool = True, counters: Counters | None = None) -> None:
+    """Move ``c`` to ``new``; with ``counters`` (a batch of verdicts, see
+    ``verdicts.prepare_batch``) its counter changes are summed there instead of written."""
     old = c.status
     s.add(ModerationLog(comment_id=c.id, actor=actor, action=action, from_status=str(old), to_status=str(new),
                         reason=reason or ""))
@@ -56,8 +85,7 @@ def change_status(s: Session, c: Comment, new: CommentStatus, *, actor: str, act
     # columns that no one sets through the ORM, so they need neither the session's pending
     # changes flushed first nor the loaded objects updated (nothing in one command reads a
     # counter again): a batch of verdicts then flushes once, at its commit.
-    counters = s.info.get("counters")
-    if counters is not None:  # a batch of verdicts sums its changes (see prepare_batch)
+    if counters is not None:
         counters.add(c, delta)
     else:
         if delta and c.ancestor_ids:

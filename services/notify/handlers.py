@@ -143,7 +143,7 @@ def subscriptions_of(s: Session, email: str) -> list[tuple[Subscription, str]]:
 # -- events ----------------------------------------------------------------------------------
 
 
-def remember_article(s: Session, event: Event, deps: Deps) -> None:
+def remember_article(s: Session, event: Event, deps: Deps, batch: FanOutBatch | None = None) -> None:
     d = event.data
     info = s.get(ArticleInfo, d["slug"])
     if info is not None and info.revision >= d["revision"]:
@@ -186,22 +186,37 @@ def _subscribers(s: Session, articles: set[str], ancestors: set[int]) -> tuple[d
     return by_article, by_comment
 
 
-def prepare_fan_out(s: Session, events, deps: Deps) -> None:
+@dataclass(frozen=True)
+class FanOutBatch:
+    """The subscriptions a batch of approvals can notify, by article and by comment, loaded
+    once by :func:`prepare_fan_out` and handed by the consumer to each handler."""
+
+    subscribers: tuple[dict, dict]
+
+    def finish(self) -> None:
+        """Nothing is deferred to the end of a fan-out batch."""
+
+
+def prepare_fan_out(s: Session, events, deps: Deps) -> FanOutBatch | None:
     """Load the subscriptions a whole batch of approvals can notify in one query (``fan_out``
     then looks them up instead of querying once per comment, mostly to find nobody)."""
     approvals = [ev.data for ev in events if ev.type == EventType.COMMENT_APPROVED and _notifies(ev.data)]
-    if approvals:
-        s.info["subscribers"] = _subscribers(s, {d["article"] for d in approvals},
-                                             {i for d in approvals for i in d["ancestor_ids"] or ()})
+    if not approvals:
+        return None
+    return FanOutBatch(_subscribers(s, {d["article"] for d in approvals},
+                                    {i for d in approvals for i in d["ancestor_ids"] or ()}))
 
 
-def fan_out(s: Session, event: Event, deps: Deps) -> None:
+def fan_out(s: Session, event: Event, deps: Deps, batch: FanOutBatch | None = None) -> None:
     """Create the deliveries for a newly approved comment: one per address, never its author."""
     d = event.data
     if not _notifies(d):
         return
     ancestors = d["ancestor_ids"] or []
-    by_article, by_comment = s.info.get("subscribers") or _subscribers(s, {d["article"]}, set(ancestors))
+    if batch is not None:
+        by_article, by_comment = batch.subscribers
+    else:
+        by_article, by_comment = _subscribers(s, {d["article"]}, set(ancestors))
     rows = [*by_article.get(d["article"], ()), *(r for i in ancestors for r in by_comment.get(i, ()))]
     chosen: dict[int, tuple] = {}
     for sub_id, kind, address_id, key, mode in rows:

@@ -213,11 +213,11 @@ def test_a_batch_of_verdicts_acts_on_the_comments_as_the_lock_holders_left_them(
     batch = [verdict(first), verdict(other)]
 
     def apply_batch(s):
-        finish = verdicts.prepare_batch(s, batch, DEPS)
+        prepared = verdicts.prepare_batch(s, batch, DEPS)
         for ev in batch:
-            verdicts.apply_verdict(s, ev, DEPS)
-        if finish is not None:
-            finish()
+            verdicts.apply_verdict(s, ev, DEPS, prepared)
+        if prepared is not None:
+            prepared.finish()
 
     with rt.db.session() as holder:  # the third report holds the comment, under the article's lock
         report(first, "10.0.0.3")(holder)

@@ -138,12 +138,12 @@ def _as_a_batch(db, deps, batch, before=lambda s: None) -> None:
     """As the consumer applies a batch: prepared, each handler, then what prepare deferred."""
     with db.session() as s:
         before(s)
-        finish = verdicts.prepare_batch(s, batch, deps)
+        prepared = verdicts.prepare_batch(s, batch, deps)
         for ev in batch:
             for fn in handlers.EVENT_HANDLERS[ev.type]:
-                fn(s, ev, deps)
-        if finish is not None:
-            finish()
+                fn(s, ev, deps, prepared)
+        if prepared is not None:
+            prepared.finish()
 
 
 def test_a_batch_claims_its_comments_on_the_rows_as_they_are_now(db, deps):
