@@ -75,8 +75,8 @@ COMMENTS = [
 def seed() -> str:
     from services.articles import app as articles_app, handlers as ah
     from services.articles.models import Article
-    from services.comments import app as comments_app, handlers as ch
-    from services.comments.models import ProcessedEvent
+    from services.comments import app as comments_app, commands as ch, handlers as comment_handlers
+    from services.comments.models import Decision, ProcessedEvent
     from shared.consumer import apply_once
     from shared.events import decode
 
@@ -94,13 +94,13 @@ def seed() -> str:
         return "demo content already present"
 
     c_rt = comments_app.bootstrap()
-    deps = c_rt.extra["deps"]
+    deps = c_rt.deps
     with a_rt.db.read_session() as s:
         from services.articles.models import Outbox
 
         events = [decode(r.payload) for r in s.scalars(select(Outbox).order_by(Outbox.id))]
     for ev in events:
-        for fn in ch.EVENT_HANDLERS.get(ev.type, []):
+        for fn in comment_handlers.EVENT_HANDLERS.get(ev.type, []):
             apply_once(c_rt.db, ProcessedEvent, comments_app.NAME, ev, lambda s, e, fn=fn: fn(s, e, deps))
     ids: list[int] = []
     with c_rt.db.session() as s:
@@ -110,7 +110,7 @@ def seed() -> str:
                                          "author_email": email, "body": body}, deps)
             c.imported = True
             c.created_at = PUBLISHED_AT + timedelta(hours=3 + n)
-            ch.decide(s, c.id, ch.Decision.APPROVE, "demo comment", "parley seed")
+            ch.decide(s, c.id, Decision.APPROVE, "demo comment", "parley seed")
             for v in range(votes):
                 ch.vote(s, c.id, f"demo-voter-{v:04d}", 1, f"10.0.0.{v}", deps)
             ids.append(c.id)

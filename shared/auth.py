@@ -1,7 +1,8 @@
 """Bearer tokens for staff (editors, moderators).
 
 A token is shown once when created; only its SHA-256 is stored, so a leaked database does not
-leak working tokens. Each service stores the tokens of the roles it checks.
+leak working tokens. Each service stores the tokens of the roles it checks; views check them
+with ``shared.http.require_role``. No Flask here: workers import ``email_key``.
 """
 from __future__ import annotations
 
@@ -9,13 +10,8 @@ import hashlib
 import hmac
 import secrets
 from enum import StrEnum
-from functools import wraps
-
-from flask import g, request
-from sqlalchemy import select
 
 from shared.db import Database
-from shared.errors import ApiError
 
 
 class Role(StrEnum):
@@ -41,27 +37,3 @@ def create_token(db: Database, model, role: Role, name: str) -> str:
 def email_key(secret: str, email: str) -> str:
     """HMAC of a normalised address: lets services match an author without seeing the email."""
     return hmac.new(secret.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def require_role(db_getter, model, role: Role):
-    """View decorator: 401 without a valid bearer token, 403 when its role is not ``role``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, "A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
-            with db_getter().read_session() as s:
-                row = s.scalars(select(model).where(model.token_hash == hash_token(token.strip()))).first()
-            if row is None or row.revoked_at is not None:
-                raise ApiError(401, "The token is not valid.", headers={"WWW-Authenticate": "Bearer"})
-            if row.role != str(role):
-                raise ApiError(403, f"This needs the {role} role.")
-            g.actor = row.name
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

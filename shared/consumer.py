@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Collection, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Protocol, Sequence
 
 import redis
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,14 @@ log = logging.getLogger(__name__)
 
 #: Takes decoded events, returns the ids of those that failed (left pending for a retry).
 BatchHandler = Callable[[Sequence[Event]], set[str]]
+
+
+class BatchContext(Protocol):
+    """What a batch handler's ``prepare`` step found for a whole batch (see
+    ``inline_batch_handler``): handed to each handler, then finished after the last."""
+
+    def finish(self) -> None:
+        """Write what the batch deferred to its end (called once, before the commit)."""
 
 
 @dataclass(frozen=True)
@@ -255,9 +263,11 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
 
     The whole batch is one transaction. It is first tried as a plain one: one query for the
     events of the batch already applied, ``prepare(session, events, deps)`` (if given) to
-    load in one query what the handlers would otherwise look up one event at a time (it
-    may return a callable, run after the last handler: the comments service writes a
-    batch's summed counter changes there), each event's handlers, one commit. If a handler
+    load in one query what the handlers would otherwise look up one event at a time, each
+    event's handlers, one commit. When ``prepare`` returns a :class:`BatchContext`, every
+    handler of the table is called as ``fn(session, event, deps, context)`` and
+    ``context.finish()`` runs after the last one (the comments service writes a batch's
+    summed counter changes there); the other paths below call handlers without one. If a handler
     fails, that transaction is rolled back and the batch is applied again with each event in
     its own savepoint: the failing event is rolled back alone and reported failed (so it is
     redelivered), the others commit together. Either way a batch costs one commit, one write
@@ -286,17 +296,18 @@ def inline_batch_handler(db: Database, processed_model, consumer: str, handlers:
     def _all_at_once(todo: Sequence[Event]) -> None:
         with db.session() as s:
             applied = processed_ids(s, processed_model, consumer, [ev.id for ev in todo])
-            finish = prepare(s, [ev for ev in todo if ev.id not in applied], deps) if prepare else None
+            batch = prepare(s, [ev for ev in todo if ev.id not in applied], deps) if prepare else None
+            extra = () if batch is None else (batch,)
             marks = []
             for ev in todo:
                 if ev.id in applied:  # applied before, or earlier in this batch
                     continue
                 for fn in handlers[ev.type]:
-                    fn(s, ev, deps)
+                    fn(s, ev, deps, *extra)
                 marks.append({"event_id": ev.id, "consumer": consumer})
                 applied.add(ev.id)
-            if finish is not None:  # what prepare deferred to the end of the batch
-                finish()
+            if batch is not None:  # what prepare deferred to the end of the batch
+                batch.finish()
             # one multi-row insert at the end, not an ORM object per event (each of which the
             # next handler's query would flush on its own)
             insert_rows(s, processed_model, marks)

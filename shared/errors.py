@@ -1,20 +1,12 @@
 """One JSON error shape for every service: ``{"error": {"code", "message", "details"}}``.
 
-Every HTTP error, including the ones raised by Flask, Werkzeug, webargs validation and the
-rate limiter, goes through :func:`register_error_handlers`, so a client handles one shape.
-Unexpected exceptions are logged and answered 500 in the same shape; a lost database or
-Redis connection is answered 503 so clients know to retry.
+This module holds the shape and the error types, with no Flask import, so code that workers
+also import may use them; ``shared/http.py`` answers every error in this shape.
 """
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, jsonify
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
 
 CODES = {
     400: "bad_request",
@@ -56,69 +48,43 @@ class ApiError(HTTPException):
         self.extra_headers = headers or {}
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None):
-    body = {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": details or {}}}
-    return jsonify(body), status
+# -- domain errors ------------------------------------------------------------------------
+# Handlers raise these, never ApiError: a rule of the domain refused a command, and only the
+# HTTP edge (shared/http.py, one table) knows which status answers each kind. A service
+# subclasses a kind per refusal and gives it the message (and the ``code`` clients branch on).
 
 
-def _details_from(exc: HTTPException) -> dict:
-    data = getattr(exc, "data", None) or {}
-    messages = data.get("messages") if isinstance(data, dict) else None
-    if not isinstance(messages, dict):
-        return getattr(exc, "details", {}) or {}
-    # webargs nests by location ({"json": {"field": [...]}}); clients want the fields.
-    flat: dict = {}
-    for location, errs in messages.items():
-        if isinstance(errs, dict):
-            flat.update(errs)
-        else:
-            flat[location] = errs
-    return flat
+class DomainError(Exception):
+    """A command the domain refuses; ``str(error)`` is the message readers are shown."""
+
+    #: the stable ``error.code`` of the answer; None leaves the status's own code
+    code: str | None = None
+    #: the message when the raise gives none
+    message: str = ""
+
+    def __init__(self, message: str | None = None, *, details: dict | None = None,
+                 retry_after: int | None = None):
+        super().__init__(message or self.message)
+        self.details = details or {}
+        #: seconds after which trying again may succeed (limits), else None
+        self.retry_after = retry_after
 
 
-def handle_http_exception(exc: HTTPException):
-    status = exc.code or 500
-    message = exc.description or ""
-    if status == 422 and not isinstance(exc, ApiError):
-        message = "The request has invalid fields."
-    resp, _ = error_response(status, message, getattr(exc, "error_code", None), _details_from(exc))
-    for k, v in exc.get_headers():
-        if k.lower() != "content-type":
-            resp.headers[k] = v
-    for k, v in getattr(exc, "extra_headers", {}).items():
-        resp.headers[k] = v
-    data = getattr(exc, "data", None)
-    if isinstance(data, dict) and data.get("headers"):
-        resp.headers.update(data["headers"])
-    return resp, status
+class NotFound(DomainError):
+    """What the command names does not exist (or is not visible to the caller)."""
 
 
-def handle_unavailable(exc: Exception):
-    log.warning("dependency unavailable: %s", exc)
-    resp, status = error_response(503, "A backing service is unavailable; try again shortly.")
-    resp.headers["Retry-After"] = "5"
-    return resp, status
+class Forbidden(DomainError):
+    """The caller may not do this to what exists."""
 
 
-def handle_integrity(exc: Exception):
-    log.info("integrity conflict: %s", exc)
-    return error_response(409, "The request conflicts with existing data.")
+class Conflict(DomainError):
+    """The state of what exists does not allow the command now."""
 
 
-def handle_data_error(exc: Exception):
-    log.warning("value refused by the database: %s", exc)
-    return error_response(422, "A value could not be stored.")
+class Invalid(DomainError):
+    """The command's values are wrong; ``details`` names each field."""
 
 
-def handle_unexpected(exc: Exception):
-    log.exception("unhandled error")
-    return error_response(500, "Something went wrong on our side.")
-
-
-def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_unavailable)
-    app.register_error_handler(DBAPIError, handle_unavailable)
-    app.register_error_handler(IntegrityError, handle_integrity)
-    app.register_error_handler(DataError, handle_data_error)
-    app.register_error_handler(Exception, handle_unexpected)
+class LimitReached(DomainError):
+    """The caller has done this as often as the domain allows for now."""

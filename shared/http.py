@@ -1,13 +1,30 @@
 """What every service's Flask app has in common: the OpenAPI-backed API object, error shape,
-CORS allow-list, body size limit and security headers."""
+CORS allow-list, body size limit, security headers and the staff-token check.
+
+Every HTTP error, including the ones raised by Flask, Werkzeug, webargs validation and the
+rate limiter, goes through :func:`register_error_handlers`, so a client handles one shape
+(``shared/errors.py``). Unexpected exceptions are logged and answered 500 in the same shape;
+a lost database or Redis connection is answered 503 so clients know to retry.
+"""
 from __future__ import annotations
 
-from flask import Flask, request
+import logging
+from functools import wraps
+
+from flask import Flask, g, jsonify, request
 from flask_smorest import Api
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from shared.errors import ErrorSchema, register_error_handlers
+from shared.auth import Role, hash_token
+from shared.errors import (CODES, ApiError, Conflict, DomainError, ErrorSchema, Forbidden, Invalid, LimitReached,
+                           NotFound)
+
+# the logger these error handlers have always logged under, so existing log filters still match
+log = logging.getLogger("shared.errors")
 
 
 class ParleyApi(Api):
@@ -76,3 +93,108 @@ def _security_headers(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return resp
+
+
+def error_response(status: int, message: str, code: str | None = None, details: dict | None = None):
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": details or {}}}
+    return jsonify(body), status
+
+
+def _details_from(exc: HTTPException) -> dict:
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, dict):
+        return getattr(exc, "details", {}) or {}
+    # webargs nests by location ({"json": {"field": [...]}}); clients want the fields.
+    flat: dict = {}
+    for location, errs in messages.items():
+        if isinstance(errs, dict):
+            flat.update(errs)
+        else:
+            flat[location] = errs
+    return flat
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    message = exc.description or ""
+    if status == 422 and not isinstance(exc, ApiError):
+        message = "The request has invalid fields."
+    resp, _ = error_response(status, message, getattr(exc, "error_code", None), _details_from(exc))
+    for k, v in exc.get_headers():
+        if k.lower() != "content-type":
+            resp.headers[k] = v
+    for k, v in getattr(exc, "extra_headers", {}).items():
+        resp.headers[k] = v
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and data.get("headers"):
+        resp.headers.update(data["headers"])
+    return resp, status
+
+
+#: the one place a domain refusal gets its HTTP status
+DOMAIN_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, LimitReached: 429}
+
+
+def handle_domain_error(exc: DomainError):
+    status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind)), None)
+    if status is None:  # a DomainError of no kind is a bug of ours
+        return handle_unexpected(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return handle_http_exception(ApiError(status, str(exc), code=exc.code, details=exc.details, headers=headers))
+
+
+def handle_unavailable(exc: Exception):
+    log.warning("dependency unavailable: %s", exc)
+    resp, status = error_response(503, "A backing service is unavailable; try again shortly.")
+    resp.headers["Retry-After"] = "5"
+    return resp, status
+
+
+def handle_integrity(exc: Exception):
+    log.info("integrity conflict: %s", exc)
+    return error_response(409, "The request conflicts with existing data.")
+
+
+def handle_data_error(exc: Exception):
+    log.warning("value refused by the database: %s", exc)
+    return error_response(422, "A value could not be stored.")
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error")
+    return error_response(500, "Something went wrong on our side.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_unavailable)
+    app.register_error_handler(DBAPIError, handle_unavailable)
+    app.register_error_handler(IntegrityError, handle_integrity)
+    app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def require_role(db_getter, model, role: Role):
+    """View decorator: 401 without a valid bearer token, 403 when its role is not ``role``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
+            with db_getter().read_session() as s:
+                row = s.scalars(select(model).where(model.token_hash == hash_token(token.strip()))).first()
+            if row is None or row.revoked_at is not None:
+                raise ApiError(401, "The token is not valid.", headers={"WWW-Authenticate": "Bearer"})
+            if row.role != str(role):
+                raise ApiError(403, f"This needs the {role} role.")
+            g.actor = row.name
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import json
 
-from shared.errors import ApiError
+from shared.errors import Invalid
 
 
 def encode_cursor(values: list) -> str:
@@ -18,5 +18,5 @@ def decode_cursor(cursor: str, size: int) -> list:
     except (ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != size:
-        raise ApiError(422, "The cursor is not valid.", details={"cursor": ["Not a cursor from this API."]})
+        raise Invalid("The cursor is not valid.", details={"cursor": ["Not a cursor from this API."]})
     return values

@@ -1,16 +1,18 @@
 """The wiring every service shares: its database, its Redis client, its relay and consumer.
 
-A service's ``app.py`` builds one :class:`Runtime` in its factory (never at import) and hands
-it to the Flask app, the relay and the consumer, so tests swap the database or Redis in one
-place.
+Each service subclasses :class:`Runtime` in its ``container.py`` with what its handlers and
+views need, as typed attributes (its settings, its handlers' ``Deps``, caches), built by one
+``bootstrap(settings)`` there (never at import) that the Flask factory, the relay, the
+consumer and the worker all call, so tests swap the database or Redis in one place.
 """
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
@@ -27,11 +29,13 @@ class Runtime:
     common: CommonSettings
     db: Database
     redis: redis.Redis
-    extra: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, name: str, common: CommonSettings, database_url: str) -> "Runtime":
-        return cls(name=name, common=common, db=Database(database_url), redis=connect(common.redis_url))
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Read-only view of the attributes by name, the old string lookups, for the callers
+        not moved to the typed attributes yet (bench/seed.py, tests/integration/moderation);
+        new code reads ``rt.deps``, ``rt.settings``."""
+        return MappingProxyType({f.name: getattr(self, f.name) for f in fields(self)})
 
     @property
     def namespace(self) -> str:

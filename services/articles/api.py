@@ -12,8 +12,9 @@ from services.articles import handlers
 from services.articles.models import ApiToken, Article, ArticleStatus, Category, article_categories
 from services.articles.schemas import (ArticleIn, ArticleListArgs, ArticleOut, ArticlePage, ArticlePatch,
                                        CategoryList, PublishIn)
-from shared.auth import Role, require_role
+from shared.auth import Role
 from shared.errors import ApiError
+from shared.http import require_role
 from shared.pagination import decode_cursor, encode_cursor
 
 blp = Blueprint("articles", __name__, url_prefix="/api", description="Articles and categories")

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from services.articles.errors import SlugFixed, SlugTaken
 from services.articles.models import (Article, ArticleStatus, Category, CommentStatus, ModerationMode,
                                       Outbox)
 from shared.db import utcnow
-from shared.errors import ApiError
 from shared.events import Event, EventType, new_event
 from shared.outbox import add_events
 from shared.text import sanitize_html, slugify
@@ -89,7 +89,7 @@ def _apply_fields(s: Session, a: Article, data: dict) -> None:
 
 def create_article(s: Session, data: dict) -> Article:
     if data.get("slug") and s.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
-        raise ApiError(409, "An article with this slug exists.", details={"slug": ["Already taken."]})
+        raise SlugTaken()
     a = Article(slug=data.get("slug") or _unique_slug(s, slugify(data["title"])), title=data["title"], categories=[])
     s.add(a)
     _apply_fields(s, a, data)
@@ -100,7 +100,7 @@ def create_article(s: Session, data: dict) -> Article:
 
 def update_article(s: Session, a: Article, data: dict) -> Article:
     if data.get("slug") and data["slug"] != a.slug:
-        raise ApiError(422, "The slug cannot change once set.", details={"slug": ["Cannot be changed."]})
+        raise SlugFixed()
     _apply_fields(s, a, data)
     _touch(a)
     add_events(s, Outbox, [_state_event(a, EventType.ARTICLE_UPDATED)])

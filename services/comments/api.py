@@ -9,14 +9,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from services.comments import handlers
+from services.comments import commands
 from services.comments.models import ApiToken, ArticleProjection, Comment, CommentStatus, ModerationLog
 from services.comments.schemas import (CommentEdit, CommentIn, CountArgs, CountsOut, CreatedOut, DecisionIn,
                                        DecisionOut, FlagIn, FlagOut, LogArgs, LogOut, OwnCommentOut, PageArgs,
                                        QueueOut, ThreadArgs, ThreadOut, VoteIn, VoteOut)
 from services.comments.threads import public_view, read_thread
-from shared.auth import Role, require_role
+from shared.auth import Role
 from shared.errors import ApiError
+from shared.http import require_role
 from shared.pagination import decode_cursor, encode_cursor
 from shared import ratelimit
 
@@ -29,8 +30,8 @@ def rt():
     return current_app.extensions["parley"]
 
 
-def deps() -> handlers.Deps:
-    return rt().extra["deps"]
+def deps() -> commands.Deps:
+    return rt().deps
 
 
 moderator_only = require_role(lambda: rt().db, ApiToken, Role.MODERATOR)
@@ -45,7 +46,7 @@ def _render_thread(args) -> tuple[str, bytes]:
         if article is None or article.status == "deleted":
             raise ApiError(404, f"No article {args['article']!r}.")
         page = read_thread(s, article.slug, args["sort"], args.get("cursor"), args["limit"],
-                           rt().extra["settings"].replies_per_thread)
+                           rt().settings.replies_per_thread)
     body = {"article": article.slug, "sort": str(args["sort"]), "total": article.approved_count, **page}
     # serialised directly (ThreadOut documents it; a test checks the two agree): a schema dump
     # of 200 comments costs more than reading them
@@ -80,7 +81,7 @@ def cached_thread():
     CORS and security headers, still run). Anything else falls through to the view."""
     if request.method != "GET" or request.path != "/api/comments":
         return None
-    cache = rt().extra["thread_cache"]
+    cache = rt().thread_cache
     known = cache.known_query(request.query_string)
     if known is None:
         return None
@@ -94,7 +95,7 @@ class Comments(MethodView):
     @blp.response(200, ThreadOut)
     def get(self, args):
         """The approved thread of an article (cached in Redis; ETag / If-None-Match)"""
-        slug, cache = args["article"], rt().extra["thread_cache"]
+        slug, cache = args["article"], rt().thread_cache
         variant = f"{args['sort']}|{args.get('cursor', '')}|{args['limit']}"
         version, hit = cache.lookup(slug, variant)
         if hit is None:
@@ -112,8 +113,8 @@ class Comments(MethodView):
     @limiter.limit(ratelimit.POST_COMMENT)
     def post(self, data):
         """Post a comment or a reply"""
-        draft = handlers.draft_comment(data, deps(), request.remote_addr or "")
-        c, token = rt().write(lambda s: handlers.store_comment(s, draft, deps()))
+        draft = commands.draft_comment(data, deps(), request.remote_addr or "")
+        c, token = rt().write(lambda s: commands.store_comment(s, draft, deps()))
         body = {"id": c.id, "status": str(c.status), "edit_token": token,
                 "editable_until": c.created_at + deps().edit_window, "comment": own_view(c)}
         return body, 201 if c.status == CommentStatus.APPROVED else 202
@@ -138,7 +139,7 @@ class OwnComment(MethodView):
     def get(self, comment_id):
         """One's own comment, in any status, through its edit token"""
         with rt().db.read_session() as s:
-            return own_view(handlers.own_comment(s, comment_id, request.headers.get("X-Edit-Token")))
+            return own_view(commands.own_comment(s, comment_id, request.headers.get("X-Edit-Token")))
 
     @blp.doc(**EDIT_TOKEN)
     @blp.arguments(CommentEdit)
@@ -147,8 +148,8 @@ class OwnComment(MethodView):
     def patch(self, data, comment_id):
         """Edit one's own comment (within the edit window; screened again)"""
         token = request.headers.get("X-Edit-Token")
-        return own_view(rt().write(lambda s: handlers.edit_comment(
-            s, handlers.own_comment(s, comment_id, token), data["body"], deps())))
+        return own_view(rt().write(lambda s: commands.edit_comment(
+            s, commands.own_comment(s, comment_id, token), data["body"], deps())))
 
     @blp.doc(**EDIT_TOKEN)
     @blp.response(204)
@@ -156,7 +157,7 @@ class OwnComment(MethodView):
     def delete(self, comment_id):
         """Delete one's own comment (within the edit window)"""
         token = request.headers.get("X-Edit-Token")
-        rt().write(lambda s: handlers.delete_comment(s, handlers.own_comment(s, comment_id, token), deps()))
+        rt().write(lambda s: commands.delete_comment(s, commands.own_comment(s, comment_id, token), deps()))
 
 
 @blp.route("/comments/<int:comment_id>/vote")
@@ -166,7 +167,7 @@ class VoteView(MethodView):
     @limiter.limit(ratelimit.VOTE)
     def put(self, data, comment_id):
         """Vote up (1), down (-1) or withdraw (0)"""
-        c = rt().write(lambda s: handlers.vote(s, comment_id, data["voter_id"], data["value"],
+        c = rt().write(lambda s: commands.vote(s, comment_id, data["voter_id"], data["value"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "score": c.score, "upvotes": c.upvotes, "downvotes": c.downvotes,
                 "value": data["value"]}
@@ -179,7 +180,7 @@ class Flags(MethodView):
     @limiter.limit(ratelimit.FLAG)
     def post(self, data, comment_id):
         """Report a comment to the moderators"""
-        c = rt().write(lambda s: handlers.flag(s, comment_id, str(data["reason"]), data["note"],
+        c = rt().write(lambda s: commands.flag(s, comment_id, str(data["reason"]), data["note"],
                                            request.remote_addr or "", deps()))
         return {"id": c.id, "received": True}
 
@@ -234,7 +235,7 @@ class DecisionView(MethodView):
     @moderator_only
     def post(self, data, comment_id):
         """Approve, reject or mark as spam"""
-        c = rt().write(lambda s: handlers.decide(s, comment_id, data["decision"], data["reason"], g.actor))
+        c = rt().write(lambda s: commands.decide(s, comment_id, data["decision"], data["reason"], g.actor))
         return {"id": c.id, "status": str(c.status)}
 
 

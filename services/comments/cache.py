@@ -1,7 +1,8 @@
 """Rendered threads cached in Redis, invalidated by every committed change to the thread.
 
 Each article has a version counter in Redis, bumped after every commit that touched its thread
-(the handlers list the articles they touched in ``session.info["threads"]``). A reader reads
+(the handlers note the articles they touched with :func:`touched`, in the session's ``info``:
+each write transaction has its own session, and the after-commit hook gets it). A reader reads
 the counter *before* reading the database and stores what it rendered under that version, so
 a rendering that raced with a change is filed under a version nobody asks for any more. The
 entries also expire after ``ttl`` seconds: if the bump after a commit is lost (Redis

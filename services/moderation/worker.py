@@ -17,7 +17,7 @@ def load_screener(**_kw) -> None:
     (shared copy-on-write) instead of each loading its own, or the first comments after a
     start waiting for it."""
     try:
-        worker_runtime().extra["deps"].screener()
+        worker_runtime().deps.screener()
     except Exception:  # a broken policy file: logged here, and each task fails on it visibly
         log.exception("could not load the screening policy")
 

@@ -37,7 +37,7 @@ def rt():
 
 
 def deps() -> handlers.Deps:
-    return rt().extra["deps"]
+    return rt().deps
 
 
 def page(template: str, status: int = 200, **context):
@@ -74,7 +74,7 @@ class Subscribe(MethodView):
                 if attempt == 2:
                     raise
         if sub_id is not None:
-            rt().extra["enqueue_confirmation"](sub_id)
+            rt().enqueue_confirmation(sub_id)
         return ANSWER
 
 

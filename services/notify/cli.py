@@ -19,7 +19,7 @@ def deliveries(status: str, limit: int) -> None:
     """List deliveries in STATUS (failed ones by default), newest first, as JSON lines."""
     from sqlalchemy import select
 
-    from services.notify.app import bootstrap
+    from services.notify.container import bootstrap
     from services.notify.models import Address, Delivery
 
     rt = bootstrap()

@@ -12,13 +12,14 @@ from typing import Callable
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from services.notify.errors import (AddressUnknown, ArticleNotFound, NotSubscribed, RepliesNeedComment,
+                                    SubscriptionGone)
 from services.notify.links import SignedLinks
 from services.notify.messages import SiteConfig
 from services.notify.models import (Address, ArticleInfo, Delivery, DeliveryMode, DeliveryStatus, Kind,
                                     Subscription, SubscriptionStatus)
 from shared.auth import email_key
 from shared.db import utcnow
-from shared.errors import ApiError
 from shared.events import Event, EventType
 
 #: a new confirmation mail for the same subscription at most this often
@@ -48,9 +49,9 @@ def subscribe(s: Session, email: str, kind: Kind, article: str, comment_id: int 
     is known, pending or already confirmed."""
     info = s.get(ArticleInfo, article)
     if info is None or info.status != "published":
-        raise ApiError(404, f"No article {article!r}.", details={"article": ["Unknown article."]})
+        raise ArticleNotFound(article)
     if kind == Kind.REPLIES and not comment_id:
-        raise ApiError(422, "A replies subscription needs the comment.", details={"comment_id": ["Required."]})
+        raise RepliesNeedComment()
     address = s.scalar(select(Address).where(Address.email == email))
     if address is None:
         address = Address(email=email, email_key=email_key(deps.email_hmac_key, email))
@@ -75,7 +76,7 @@ def subscribe(s: Session, email: str, kind: Kind, article: str, comment_id: int 
 def confirm(s: Session, subscription_id: int, deps: Deps) -> Subscription:
     sub = s.get(Subscription, subscription_id)
     if sub is None:
-        raise ApiError(404, "This subscription no longer exists.")
+        raise SubscriptionGone()
     sub.status, sub.confirmed_at = SubscriptionStatus.CONFIRMED, deps.now()
     address = s.get(Address, sub.address_id)
     # the owner proved the address works: lift a suppression left by a hard bounce
@@ -108,14 +109,14 @@ def drop(s: Session, email: str, subscription_id: int) -> None:
     address = address_of(s, email)
     sub = s.get(Subscription, subscription_id)
     if address is None or sub is None or sub.address_id != address.id:
-        raise ApiError(404, "No such subscription for this address.")
+        raise NotSubscribed()
     sub.status = SubscriptionStatus.UNSUBSCRIBED
 
 
 def set_delivery_mode(s: Session, email: str, mode: DeliveryMode) -> None:
     address = address_of(s, email)
     if address is None:
-        raise ApiError(404, "Nothing is stored about this address.")
+        raise AddressUnknown()
     address.delivery_mode = mode
 
 
@@ -142,7 +143,7 @@ def subscriptions_of(s: Session, email: str) -> list[tuple[Subscription, str]]:
 # -- events ----------------------------------------------------------------------------------
 
 
-def remember_article(s: Session, event: Event, deps: Deps) -> None:
+def remember_article(s: Session, event: Event, deps: Deps, batch: FanOutBatch | None = None) -> None:
     d = event.data
     info = s.get(ArticleInfo, d["slug"])
     if info is not None and info.revision >= d["revision"]:
@@ -185,22 +186,37 @@ def _subscribers(s: Session, articles: set[str], ancestors: set[int]) -> tuple[d
     return by_article, by_comment
 
 
-def prepare_fan_out(s: Session, events, deps: Deps) -> None:
+@dataclass(frozen=True)
+class FanOutBatch:
+    """The subscriptions a batch of approvals can notify, by article and by comment, loaded
+    once by :func:`prepare_fan_out` and handed by the consumer to each handler."""
+
+    subscribers: tuple[dict, dict]
+
+    def finish(self) -> None:
+        """Nothing is deferred to the end of a fan-out batch."""
+
+
+def prepare_fan_out(s: Session, events, deps: Deps) -> FanOutBatch | None:
     """Load the subscriptions a whole batch of approvals can notify in one query (``fan_out``
     then looks them up instead of querying once per comment, mostly to find nobody)."""
     approvals = [ev.data for ev in events if ev.type == EventType.COMMENT_APPROVED and _notifies(ev.data)]
-    if approvals:
-        s.info["subscribers"] = _subscribers(s, {d["article"] for d in approvals},
-                                             {i for d in approvals for i in d["ancestor_ids"] or ()})
+    if not approvals:
+        return None
+    return FanOutBatch(_subscribers(s, {d["article"] for d in approvals},
+                                    {i for d in approvals for i in d["ancestor_ids"] or ()}))
 
 
-def fan_out(s: Session, event: Event, deps: Deps) -> None:
+def fan_out(s: Session, event: Event, deps: Deps, batch: FanOutBatch | None = None) -> None:
     """Create the deliveries for a newly approved comment: one per address, never its author."""
     d = event.data
     if not _notifies(d):
         return
     ancestors = d["ancestor_ids"] or []
-    by_article, by_comment = s.info.get("subscribers") or _subscribers(s, {d["article"]}, set(ancestors))
+    if batch is not None:
+        by_article, by_comment = batch.subscribers
+    else:
+        by_article, by_comment = _subscribers(s, {d["article"]}, set(ancestors))
     rows = [*by_article.get(d["article"], ()), *(r for i in ancestors for r in by_comment.get(i, ()))]
     chosen: dict[int, tuple] = {}
     for sub_id, kind, address_id, key, mode in rows:

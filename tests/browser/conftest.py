@@ -95,7 +95,7 @@ def _wait_http(url: str, procs, timeout: float = 30.0) -> None:
 
 @pytest.fixture(scope="module")
 def site(browser, redis_server, tmp_path_factory):
-    from services.notify.sink import CapturingSmtpServer
+    from tests.smtp_server import CapturingSmtpServer
 
     tmp = tmp_path_factory.mktemp("site")
     smtp = CapturingSmtpServer().start()

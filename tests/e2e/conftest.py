@@ -22,7 +22,7 @@ def full_stack(service_env):
 @pytest.fixture
 def smtp_server(service_env):
     """A real SMTP server (aiosmtpd) that the notify service is configured to use."""
-    from services.notify.sink import CapturingSmtpServer
+    from tests.smtp_server import CapturingSmtpServer
 
     server = CapturingSmtpServer().start()
     service_env.setenv("SMTP_HOST", server.host)

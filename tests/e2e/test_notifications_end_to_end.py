@@ -105,7 +105,7 @@ def test_subscribe_answers_identically_for_new_pending_and_confirmed_addresses(n
 def test_a_batch_that_makes_deliveries_hands_them_to_the_workers_at_once(notify_stack):
     """The dispatcher's period is no floor on a reply's email: the consumer hurries it after
     committing a batch. Here the period is an hour, so only the hurry can dispatch the email."""
-    from services.notify.app import create_consumer, dispatcher
+    from services.notify.app import Dispatcher, create_consumer
     from services.notify.models import Address, Subscription
     from services.notify.tasks import SEND_DELIVERIES
     from shared.db import utcnow
@@ -119,7 +119,7 @@ def test_a_batch_that_makes_deliveries_hands_them_to_the_workers_at_once(notify_
 
     stack, celery = notify_stack, Recorder()
     rt = stack.runtimes["notify"]
-    tick = dispatcher(rt, celery, every=3600)
+    tick = Dispatcher(rt, celery, every=3600)
     stack.consumers["notify"] = create_consumer(rt, celery=celery, tick=tick, block_ms=0)
     stack.publish_article(ARTICLE)
     parent = _approved_comment(stack, "Who audits the agencies?", "alice@example.org", name="Alice")

@@ -58,6 +58,6 @@ def test_a_verdict_is_applied_once_even_when_the_batch_is_screened_twice(full_st
     with stack.runtimes["comments"].db.read_session() as s:
         submitted = [decode(r.payload) for r in s.scalars(select(Outbox)) if r.event_type == "comment.submitted"]
     rt = stack.runtimes["moderation"]
-    assert screen_comments(rt.db, submitted, rt.extra["deps"]) == 0
+    assert screen_comments(rt.db, submitted, rt.deps) == 0
     with rt.db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(VerdictRecord)) == 1

@@ -15,7 +15,7 @@ from tests.faults.conftest import summary
 
 
 def test_a_worker_killed_mid_send_loses_no_email_and_repeats_at_most_one(service_env, tmp_path):
-    from services.notify.sink import CapturingSmtpServer
+    from tests.smtp_server import CapturingSmtpServer
 
     smtp = CapturingSmtpServer().start()
     for key, value in {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port), "MAIL_BACKEND": "smtp",

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import insert, select
 
-from services.notify.sink import SmtpStage
+from tests.smtp_server import SmtpStage
 from tests.e2e.conftest import start_worker, wait_until
 
 SUBSCRIBERS = 30
@@ -14,7 +14,7 @@ from tests.faults.conftest import summary
 
 
 def test_mail_refused_for_30_seconds_is_delivered_once_afterwards(service_env, tmp_path):
-    from services.notify.sink import CapturingSmtpServer
+    from tests.smtp_server import CapturingSmtpServer
 
     smtp = CapturingSmtpServer().start()
     for key, value in {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port), "MAIL_BACKEND": "smtp",

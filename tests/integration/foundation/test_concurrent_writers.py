@@ -2,7 +2,7 @@
 
 On PostgreSQL (read committed) two transactions can load the same comment before either
 commits; every writer therefore takes its article's row lock first and re-reads the comment
-under it (`handlers._lock_article`). These tests hold one writer open while a second starts,
+under it (`services.comments.status.lock_article`). These tests hold one writer open while a second starts,
 then let the first commit. SQLite serialises writers anyway (BEGIN IMMEDIATE), so there the
 first two tests pass either way and the lock-order test is skipped; CI's server pass
 (PARLEY_TEST_BACKEND=server) runs them all against PostgreSQL.
@@ -15,10 +15,10 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from services.comments import handlers
+from services.comments import commands, verdicts
 from services.comments.models import ArticleProjection, Comment, Decision, FlagReason, Outbox
 
-DEPS = handlers.Deps(secret="test-secret", email_hmac_key="test-secret")
+DEPS = commands.Deps(secret="test-secret", email_hmac_key="test-secret")
 
 
 class Second:
@@ -79,9 +79,9 @@ def test_two_moderators_approving_one_comment_count_it_once(stack):
     cid = stack.post_comment().get_json()["id"]
     rt = stack.runtimes["comments"]
     with rt.db.session() as first:
-        handlers.decide(first, cid, Decision.APPROVE, "fine", "moderator-a")
+        commands.decide(first, cid, Decision.APPROVE, "fine", "moderator-a")
         first.flush()
-        second = Second(rt, lambda s: handlers.decide(s, cid, Decision.APPROVE, "fine too", "moderator-b"))
+        second = Second(rt, lambda s: commands.decide(s, cid, Decision.APPROVE, "fine too", "moderator-b"))
         second.wait_until_blocked()
     second.finish()
     with rt.db.read_session() as s:
@@ -98,11 +98,11 @@ def test_reader_reports_at_once_all_count_and_hold_once(stack):
     cid = stack.post_comment().get_json()["id"]
     stack.decide(cid)
     rt = stack.runtimes["comments"]
-    rt.write(lambda s: handlers.flag(s, cid, FlagReason.HATE, "", "10.0.0.1", DEPS))
+    rt.write(lambda s: commands.flag(s, cid, FlagReason.HATE, "", "10.0.0.1", DEPS))
     with rt.db.session() as first:
-        handlers.flag(first, cid, FlagReason.HATE, "", "10.0.0.2", DEPS)
+        commands.flag(first, cid, FlagReason.HATE, "", "10.0.0.2", DEPS)
         first.flush()
-        second = Second(rt, lambda s: handlers.flag(s, cid, FlagReason.HATE, "", "10.0.0.3", DEPS))
+        second = Second(rt, lambda s: commands.flag(s, cid, FlagReason.HATE, "", "10.0.0.3", DEPS))
         second.wait_until_blocked()
     second.finish()
     with rt.db.read_session() as s:
@@ -113,13 +113,13 @@ def test_reader_reports_at_once_all_count_and_hold_once(stack):
 
 
 COMMANDS = {
-    "vote": lambda parent, reply: lambda s: handlers.vote(s, reply["id"], "voter-1", 1, "10.0.0.9", DEPS),
-    "decide": lambda parent, reply: lambda s: handlers.decide(s, reply["id"], Decision.REJECT, "no", "mod"),
-    "flag": lambda parent, reply: lambda s: handlers.flag(s, reply["id"], FlagReason.SPAM, "", "10.0.0.9", DEPS),
-    "edit": lambda parent, reply: lambda s: handlers.edit_comment(
-        s, handlers.own_comment(s, reply["id"], reply["edit_token"]), "Edited reply.", DEPS),
-    "delete": lambda parent, reply: lambda s: handlers.delete_comment(
-        s, handlers.own_comment(s, reply["id"], reply["edit_token"]), DEPS),
+    "vote": lambda parent, reply: lambda s: commands.vote(s, reply["id"], "voter-1", 1, "10.0.0.9", DEPS),
+    "decide": lambda parent, reply: lambda s: commands.decide(s, reply["id"], Decision.REJECT, "no", "mod"),
+    "flag": lambda parent, reply: lambda s: commands.flag(s, reply["id"], FlagReason.SPAM, "", "10.0.0.9", DEPS),
+    "edit": lambda parent, reply: lambda s: commands.edit_comment(
+        s, commands.own_comment(s, reply["id"], reply["edit_token"]), "Edited reply.", DEPS),
+    "delete": lambda parent, reply: lambda s: commands.delete_comment(
+        s, commands.own_comment(s, reply["id"], reply["edit_token"]), DEPS),
 }
 
 
@@ -150,7 +150,7 @@ def test_a_reply_on_a_post_moderation_article_locks_the_article_first(stack):
             "body": "Another reply."}
     with rt.db.session() as holder:
         holder.execute(select(ArticleProjection).where(ArticleProjection.slug == "live").with_for_update())
-        second = Second(rt, lambda s: handlers.submit_comment(s, data, DEPS))
+        second = Second(rt, lambda s: commands.submit_comment(s, data, DEPS))
         second.wait_until_blocked()
         holder.execute(text("SELECT id FROM comments WHERE id = :a FOR UPDATE NOWAIT"), {"a": parent["id"]})
     second.finish()
@@ -174,7 +174,7 @@ def test_a_verdict_applied_on_its_own_locks_the_article_before_its_comment(stack
     rt = stack.runtimes["comments"]
     with rt.db.session() as holder:
         holder.execute(select(ArticleProjection).where(ArticleProjection.slug == "story").with_for_update())
-        second = Second(rt, lambda s: handlers.apply_verdict(s, verdict, DEPS))
+        second = Second(rt, lambda s: verdicts.apply_verdict(s, verdict, DEPS))
         second.wait_until_blocked()
         holder.execute(text("SELECT id FROM comments WHERE id = :a FOR UPDATE NOWAIT"), {"a": cid})
     second.finish()
@@ -198,7 +198,7 @@ def test_a_batch_of_verdicts_acts_on_the_comments_as_the_lock_holders_left_them(
     rt = stack.runtimes["comments"]
 
     def report(cid, ip):
-        return lambda s: handlers.flag(s, cid, FlagReason.HATE, "", ip, DEPS)
+        return lambda s: commands.flag(s, cid, FlagReason.HATE, "", ip, DEPS)
 
     def verdict(cid):
         return new_event(EventType.COMMENT_MODERATED, cid, {
@@ -207,17 +207,17 @@ def test_a_batch_of_verdicts_acts_on_the_comments_as_the_lock_holders_left_them(
 
     for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):  # the reference: three reports, then its verdict alone
         rt.write(report(reference, ip))
-    rt.write(lambda s: handlers.apply_verdict(s, verdict(reference), DEPS))
+    rt.write(lambda s: verdicts.apply_verdict(s, verdict(reference), DEPS))
     for ip in ("10.0.0.1", "10.0.0.2"):
         rt.write(report(first, ip))
     batch = [verdict(first), verdict(other)]
 
     def apply_batch(s):
-        finish = handlers.prepare_batch(s, batch, DEPS)
+        prepared = verdicts.prepare_batch(s, batch, DEPS)
         for ev in batch:
-            handlers.apply_verdict(s, ev, DEPS)
-        if finish is not None:
-            finish()
+            verdicts.apply_verdict(s, ev, DEPS, prepared)
+        if prepared is not None:
+            prepared.finish()
 
     with rt.db.session() as holder:  # the third report holds the comment, under the article's lock
         report(first, "10.0.0.3")(holder)

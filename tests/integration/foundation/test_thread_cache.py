@@ -57,7 +57,7 @@ def test_only_validated_queries_take_the_fast_path(stack):
         assert bad.status_code == 422 and "limit" in bad.get_json()["error"]["details"]
     ok = client.get("/api/comments?article=story&limit=5")
     assert ok.status_code == 200
-    cache = stack.runtimes["comments"].extra["thread_cache"]
+    cache = stack.runtimes["comments"].thread_cache
     assert cache.known_query(b"article=story&limit=5") == ("story", "most_voted||5")
     assert cache.known_query(b"article=story&limit=100000") is None
     again = client.get("/api/comments?article=story&limit=5", headers={"Origin": "http://127.0.0.1:8000"})

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from services.notify.models import Address, Delivery, Subscription
-from services.notify.sink import CapturingSmtpServer, SmtpStage
+from tests.smtp_server import CapturingSmtpServer, SmtpStage
 from shared.events import EventType, new_event
 
 
@@ -39,7 +39,7 @@ def notify(service_env, smtp):
     rt = notify_app.bootstrap()
     upgrade(notify_app.MIGRATIONS, rt.db.url)
     clock = Clock()
-    rt.extra["deps"].now = clock
+    rt.deps.now = clock
     sender = notify_app.create_sender(rt)
     yield rt, sender, clock
     rt.db.dispose()
@@ -70,13 +70,13 @@ def _fan_out(rt, event):
     from shared.consumer import apply_once
 
     return apply_once(rt.db, ProcessedEvent, "notify", event,
-                      lambda s, e: handlers.fan_out(s, e, rt.extra["deps"]))
+                      lambda s, e: handlers.fan_out(s, e, rt.deps))
 
 
 def _send_due(rt, sender):
     from services.notify.delivery import due_deliveries
 
-    return [sender.send_delivery(i) for i in due_deliveries(rt.db, rt.extra["deps"], timedelta(minutes=15))]
+    return [sender.send_delivery(i) for i in due_deliveries(rt.db, rt.deps, timedelta(minutes=15))]
 
 
 def _statuses(rt):
@@ -160,9 +160,9 @@ def test_a_claim_left_by_a_dead_worker_is_released_after_its_lease(notify, smtp)
     with rt.db.session() as s:
         s.scalar(select(Delivery)).status = "sending"
         s.scalar(select(Delivery)).claimed_at = clock()
-    assert release_stale_claims(rt.db, rt.extra["deps"], timedelta(minutes=5)) == 0
+    assert release_stale_claims(rt.db, rt.deps, timedelta(minutes=5)) == 0
     clock.advance(301)
-    assert release_stale_claims(rt.db, rt.extra["deps"], timedelta(minutes=5)) == 1
+    assert release_stale_claims(rt.db, rt.deps, timedelta(minutes=5)) == 1
     assert _send_due(rt, sender) == ["sent"]
 
 
@@ -170,15 +170,15 @@ def test_mail_over_the_hourly_cap_rolls_into_a_digest(notify, smtp):
     from services.notify.delivery import due_digests
 
     rt, sender, clock = notify
-    rt.extra["deps"].hourly_cap = 2
+    rt.deps.hourly_cap = 2
     _subscriber(rt)
     for cid in range(1, 5):
         _fan_out(rt, _approved(cid))
     assert _send_due(rt, sender) == ["sent", "sent"]
     assert _statuses(rt) == ["sent", "sent", "digest", "digest"]
-    assert due_digests(rt.db, rt.extra["deps"]) == []
+    assert due_digests(rt.db, rt.deps) == []
     clock.advance(3601)
-    [address_id] = due_digests(rt.db, rt.extra["deps"])
+    [address_id] = due_digests(rt.db, rt.deps)
     assert sender.send_digest(address_id) == "sent"
     assert _statuses(rt) == ["sent"] * 4
     assert len(smtp.messages) == 3 and "digest" in smtp.messages[-1]["Subject"].lower()
@@ -195,7 +195,7 @@ def test_a_batch_of_approvals_finds_its_subscribers_in_one_query_with_the_same_d
     from shared.consumer import inline_batch_handler
 
     rt, _, _ = notify
-    rt.extra["deps"].hourly_cap = 2
+    rt.deps.hourly_cap = 2
     with rt.db.session() as s:
         s.add_all([ArticleInfo(slug=slug, title=slug, status="published", revision=1) for slug in ("story", "other")])
         subs = {"reader": ("article", "story", 0), "replier": ("replies", "story", 10),
@@ -225,7 +225,7 @@ def test_a_batch_of_approvals_finds_its_subscribers_in_one_query_with_the_same_d
 
     sa_event.listen(rt.db.engine, "before_cursor_execute", count)
     try:
-        handle = inline_batch_handler(rt.db, ProcessedEvent, "notify", handlers.EVENT_HANDLERS, rt.extra["deps"],
+        handle = inline_batch_handler(rt.db, ProcessedEvent, "notify", handlers.EVENT_HANDLERS, rt.deps,
                                       prepare=handlers.prepare_fan_out)
         assert handle(batch) == set()
     finally:
@@ -259,7 +259,7 @@ def test_looking_for_due_deliveries_opens_a_write_transaction_only_when_some_are
     def due():
         with monkeypatch.context() as m:
             m.setattr(rt.db, "session", counted)
-            return due_deliveries(rt.db, rt.extra["deps"], timedelta(minutes=15))
+            return due_deliveries(rt.db, rt.deps, timedelta(minutes=15))
 
     assert due() == [] and opened == []
     _subscriber(rt)

@@ -11,7 +11,7 @@ import pytest
 
 from services.notify.mail import PermanentMailError, SmtpConfig, SmtpMailer, SmtpSecurity, TransientMailError
 from services.notify.messages import NotifiedComment, SiteConfig, notification_message
-from services.notify.sink import CapturingSmtpServer, SmtpStage
+from tests.smtp_server import CapturingSmtpServer, SmtpStage
 
 BASE = "https://news.example.org"
 SITE = SiteConfig("Example News", "comments@news.example.org", "news.example.org", BASE)

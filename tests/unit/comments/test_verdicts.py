@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from services.comments import handlers
-from services.comments.models import ArticleProjection, Base, Comment, Outbox
+from services.comments import commands, handlers, verdicts
+from services.comments.models import ArticleProjection, Base, Comment, Decision, Outbox
 from shared.db import Database
 from shared.events import EventType, decode, new_event
 
@@ -24,12 +24,12 @@ def db(tmp_path):
 
 @pytest.fixture
 def deps():
-    return handlers.Deps(secret="s", email_hmac_key="k")
+    return commands.Deps(secret="s", email_hmac_key="k")
 
 
 def _submit(db, deps, **kw):
     with db.session() as s:
-        c, _ = handlers.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
+        c, _ = commands.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
                                            "body": "hi", **kw}, deps)
         return c.id
 
@@ -44,7 +44,7 @@ def _verdict(comment_id, verdict, revision=1, category=None):
 
 def _apply(db, deps, event):
     with db.session() as s:
-        handlers.apply_verdict(s, event, deps)
+        verdicts.apply_verdict(s, event, deps)
         return s.get(Comment, event.data["comment_id"])
 
 
@@ -80,7 +80,7 @@ def test_a_verdict_for_an_older_revision_is_ignored(db, deps):
 def test_a_moderator_decision_wins_over_a_late_verdict(db, deps):
     cid = _submit(db, deps)
     with db.session() as s:
-        handlers.decide(s, cid, handlers.Decision.REJECT, "no", "mod")
+        commands.decide(s, cid, Decision.REJECT, "no", "mod")
     assert _apply(db, deps, _verdict(cid, "approve")).status == "rejected"
 
 
@@ -115,7 +115,7 @@ def test_a_verdict_is_decided_on_the_row_as_it_is_now_not_as_the_batch_loaded_it
         s.execute(update(Comment).where(Comment.id == cid).values(moderator_decided=True, status="removed")
                   .execution_options(synchronize_session=False))  # decided since, elsewhere
         assert loaded.moderator_decided is False
-        handlers.apply_verdict(s, _verdict(cid, "approve"), deps)
+        verdicts.apply_verdict(s, _verdict(cid, "approve"), deps)
     with db.read_session() as s:
         assert s.get(Comment, cid).status == "removed"
         assert not s.scalars(select(Outbox.event_type).where(Outbox.event_type == "comment.approved")).all()
@@ -138,12 +138,12 @@ def _as_a_batch(db, deps, batch, before=lambda s: None) -> None:
     """As the consumer applies a batch: prepared, each handler, then what prepare deferred."""
     with db.session() as s:
         before(s)
-        finish = handlers.prepare_batch(s, batch, deps)
+        prepared = verdicts.prepare_batch(s, batch, deps)
         for ev in batch:
             for fn in handlers.EVENT_HANDLERS[ev.type]:
-                fn(s, ev, deps)
-        if finish is not None:
-            finish()
+                fn(s, ev, deps, prepared)
+        if prepared is not None:
+            prepared.finish()
 
 
 def test_a_batch_claims_its_comments_on_the_rows_as_they_are_now(db, deps):
@@ -189,7 +189,7 @@ def test_a_verdict_on_a_comment_its_author_deleted_meanwhile_leaves_it_deleted(d
     did, as an approved comment with an empty body, announced to the subscribers)."""
     cid = _submit(db, deps)
     with db.session() as s:
-        handlers.delete_comment(s, s.get(Comment, cid), deps)
+        commands.delete_comment(s, s.get(Comment, cid), deps)
     if path == "one":
         _apply(db, deps, _verdict(cid, "approve"))
     else:
@@ -205,7 +205,7 @@ def test_a_new_comment_is_in_its_session_so_later_changes_in_the_transaction_are
     # the post path inserts the row as a Core statement; the object it returns must still be
     # the session's (the seed scripts set a comment's score and date right after posting it)
     with db.session() as s:
-        c, _ = handlers.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
+        c, _ = commands.submit_comment(s, {"article": "a", "author_name": "N", "author_email": "n@example.org",
                                            "body": "hi"}, deps)
         assert s.get(Comment, c.id) is c
         c.score = 7
